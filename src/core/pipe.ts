@@ -1,0 +1,95 @@
+import type { NngError } from "./errors.js";
+import type { Message } from "./message.js";
+import type { TransportPipe } from "../transport/transport.js";
+
+/** What the socket core tells a pipe's owner. @internal */
+export interface PipeOwner {
+  pipeMessage(p: Pipe, m: Message): void;
+  pipeReady(p: Pipe): void;
+  pipeClosed(p: Pipe, err: NngError | undefined): void;
+}
+
+/** Public, read-only facts about a pipe (one connection). */
+export interface PipeInfo {
+  /** nng pipe id: 31-bit, unique in the process. */
+  readonly id: number;
+  /** `tcp`, `ipc` or `inproc`. */
+  readonly transport: string;
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  /** Id of the dialer or listener that made it. */
+  readonly endpoint: number;
+}
+
+/**
+ * One connection as protocols see it: whole messages in and out, a `ready`
+ * flag for write back-pressure, pause/resume for read back-pressure, and a
+ * slot for the protocol's per-pipe state.
+ * @internal
+ */
+export class Pipe implements PipeInfo {
+  ready = true;
+  closed = false;
+  /** Protocol-private state. */
+  data: unknown;
+
+  constructor(
+    readonly id: number,
+    readonly tp: TransportPipe,
+    readonly endpoint: number,
+  ) {}
+
+  get transport(): string {
+    return this.tp.transport;
+  }
+  get localAddress(): string {
+    return this.tp.localAddress;
+  }
+  get remoteAddress(): string {
+    return this.tp.remoteAddress;
+  }
+  get peer(): number {
+    return this.tp.peer;
+  }
+
+  start(owner: PipeOwner): void {
+    this.tp.start({
+      message: (m) => {
+        m.pipe = this.id;
+        owner.pipeMessage(this, m);
+      },
+      drain: () => {
+        if (this.closed) return;
+        this.ready = true;
+        owner.pipeReady(this);
+      },
+      closed: (err) => {
+        if (this.closed) return;
+        this.closed = true;
+        owner.pipeClosed(this, err);
+      },
+    });
+  }
+
+  /** Writes one message; afterwards `ready` tells whether another may follow at once. */
+  send(header: Uint8Array, body: Uint8Array): void {
+    if (this.closed) return;
+    this.ready = this.tp.send(header, body);
+  }
+
+  pause(): void {
+    this.tp.pause();
+  }
+
+  resume(): void {
+    this.tp.resume();
+  }
+
+  close(): void {
+    this.tp.close();
+  }
+
+  info(): PipeInfo {
+    return { id: this.id, transport: this.transport, localAddress: this.localAddress, remoteAddress: this.remoteAddress, endpoint: this.endpoint };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * nanonext: NNG's Scalability Protocols in pure TypeScript, wire-compatible
+ * with libnng.
+ *
+ * @example
+ * ```ts
+ * import { socket } from "nanonext";
+ * const rep = await socket("rep", { listen: "tcp://127.0.0.1:0" });
+ * const req = await socket("req", { dial: rep.listeners[0].url });
+ * await req.send("hello");
+ * console.log(await rep.recv({ mode: "string" }));
+ * ```
+ * @module
+ */
+export { NngError, isNngError, strerror, NNG_ERRNO, type NngErrorCode } from "./core/errors.js";
+export { Message } from "./core/message.js";
+export type { OpOptions } from "./core/op.js";
+export type { OptionType, OptionValue } from "./core/options.js";
+export type { PipeInfo } from "./core/pipe.js";
+export { Dialer, type EndpointState } from "./core/dialer.js";
+export { Listener } from "./core/listener.js";
+export {
+  Socket,
+  Context,
+  type SendOptions,
+  type RecvOptions,
+  type RecvResult,
+  type DialOptions,
+  type ListenOptions,
+  type SocketEvents,
+} from "./core/socket.js";
+export type { ProtocolInfo } from "./protocol/protocol.js";
+export { PROTOCOL_NAMES, type ProtocolName } from "./protocol/registry.js";
+export { serialConfig, type SendMode, type RecvMode, type TypedMode, type SerialConfig, type SerialExtension } from "./serial/modes.js";
+export {
+  socket,
+  nano,
+  send,
+  recv,
+  dial,
+  listen,
+  context,
+  close,
+  opt,
+  setOpt,
+  subscribe,
+  unsubscribe,
+  surveyTime,
+  type SocketOptions,
+  type Connection,
+} from "./functional.js";
+export { Nano } from "./nano.js";

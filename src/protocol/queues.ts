@@ -1,0 +1,295 @@
+import { nngError, type NngError } from "../core/errors.js";
+import { concatBytes, Message, readU32, shiftWord, u32be } from "../core/message.js";
+import { Pending, WaitQueue } from "../core/op.js";
+import type { Pipe } from "../core/pipe.js";
+
+/**
+ * Receive side with nng's fair queueing: up to `cap` messages wait for
+ * readers; past that each pipe may hold one more message and is paused until
+ * a reader takes it, so a fast peer cannot starve the others and nothing is
+ * dropped. Cancelled receives leave their message for the next reader.
+ * @internal
+ */
+export class FairQueue {
+  private readonly msgs: Message[] = [];
+  private msgHead = 0;
+  private readonly held = new Map<Pipe, Message>();
+  private readonly waiters = new WaitQueue<Pending<Message>>();
+
+  constructor(public cap: number) {}
+
+  get length(): number {
+    return this.msgs.length - this.msgHead + this.held.size;
+  }
+
+  put(p: Pipe, m: Message): void {
+    const w = this.waiters.shift();
+    if (w) {
+      w.resolve(m);
+      return;
+    }
+    if (this.msgs.length - this.msgHead < this.cap) {
+      this.msgs.push(m);
+      return;
+    }
+    this.held.set(p, m);
+    p.pause();
+  }
+
+  /** Completes `op` now or queues it; the caller gets the promise from `op`. */
+  get(op: Pending<Message>): void {
+    const m = this.take();
+    if (m) {
+      op.resolve(m);
+      return;
+    }
+    this.waiters.push(op);
+    op.onCancel = () => this.waiters.remove(op);
+    op.arm();
+  }
+
+  take(): Message | undefined {
+    if (this.msgHead < this.msgs.length) {
+      const m = this.msgs[this.msgHead]!;
+      this.msgs[this.msgHead++] = undefined as unknown as Message;
+      if (this.msgHead === this.msgs.length) {
+        this.msgs.length = 0;
+        this.msgHead = 0;
+      }
+      this.refill();
+      return m;
+    }
+    const first = this.held.entries().next();
+    if (first.done) return undefined;
+    const [p, m] = first.value;
+    this.held.delete(p);
+    p.resume();
+    return m;
+  }
+
+  /** Moves the oldest held message into the queue and lets its pipe read on. */
+  private refill(): void {
+    if (this.held.size === 0 || this.msgs.length - this.msgHead >= this.cap) return;
+    const [p, m] = this.held.entries().next().value as [Pipe, Message];
+    this.held.delete(p);
+    this.msgs.push(m);
+    p.resume();
+  }
+
+  /** Drops queued and held messages matching `keep === false`. */
+  filter(keep: (m: Message) => boolean): void {
+    const rest = this.msgs.slice(this.msgHead).filter(keep);
+    this.msgs.length = 0;
+    this.msgHead = 0;
+    this.msgs.push(...rest);
+    for (const [p, m] of this.held) {
+      if (!keep(m)) {
+        this.held.delete(p);
+        p.resume();
+      }
+    }
+  }
+
+  failAll(err: NngError): void {
+    for (const w of this.waiters.drain()) w.reject(err);
+  }
+
+  clear(): void {
+    this.msgs.length = 0;
+    this.msgHead = 0;
+    for (const p of this.held.keys()) p.resume();
+    this.held.clear();
+  }
+}
+
+/** A message waiting for a pipe, with the sender's pending operation. @internal */
+export interface Outgoing {
+  header: Uint8Array;
+  body: Uint8Array;
+  op: Pending<void> | undefined;
+  /** Told which pipe carried it (req remembers it for resend-on-loss). */
+  sent?: ((p: Pipe) => void) | undefined;
+}
+
+/**
+ * Send side of push, req, pair and raw req: each message goes to the next
+ * ready pipe (round-robin among pipes not held up by back-pressure). When no
+ * pipe is ready, up to `cap` (send-buffer) messages are accepted at once and
+ * the rest wait with their senders blocked, never dropped.
+ * @internal
+ */
+export class LoadBalancer {
+  private readonly ready = new WaitQueue<Pipe>();
+  private readonly inReady = new Set<Pipe>();
+  private readonly waiting = new WaitQueue<Outgoing>();
+  private buffered = 0;
+
+  constructor(public cap: number) {}
+
+  get pipes(): number {
+    return this.inReady.size;
+  }
+
+  addPipe(p: Pipe): void {
+    this.markReady(p);
+  }
+
+  removePipe(p: Pipe): void {
+    if (this.inReady.delete(p)) this.ready.remove(p);
+  }
+
+  pipeReady(p: Pipe): void {
+    this.markReady(p);
+  }
+
+  private markReady(p: Pipe): void {
+    if (p.closed || !p.ready || this.inReady.has(p)) return;
+    this.inReady.add(p);
+    this.ready.push(p);
+    this.pump();
+  }
+
+  /** Queues a message; `op` (if any) resolves when a pipe has taken it or it was buffered. */
+  send(o: Outgoing): void {
+    if (this.waiting.size === 0) {
+      const p = this.nextPipe();
+      if (p) {
+        this.write(p, o);
+        return;
+      }
+    }
+    if (this.buffered < this.cap) {
+      this.buffered++;
+      const op = o.op;
+      o.op = undefined;
+      (o as Outgoing & { counted?: boolean }).counted = true;
+      this.waiting.push(o);
+      op?.resolve();
+      return;
+    }
+    this.waiting.push(o);
+    const op = o.op;
+    if (op) {
+      op.onCancel = () => this.waiting.remove(o);
+      op.arm();
+    }
+  }
+
+  /** Takes back a queued message (req cancels a superseded request). */
+  withdraw(o: Outgoing): void {
+    if (this.waiting.remove(o) && (o as Outgoing & { counted?: boolean }).counted) this.buffered--;
+  }
+
+  private nextPipe(): Pipe | undefined {
+    for (;;) {
+      const p = this.ready.shift();
+      if (!p) return undefined;
+      this.inReady.delete(p);
+      if (!p.closed && p.ready) return p;
+    }
+  }
+
+  private write(p: Pipe, o: Outgoing): void {
+    p.send(o.header, o.body);
+    o.sent?.(p);
+    o.op?.resolve();
+    if (p.ready && !p.closed) {
+      this.inReady.add(p);
+      this.ready.push(p);
+    }
+  }
+
+  private pump(): void {
+    while (this.waiting.size > 0) {
+      const p = this.nextPipe();
+      if (!p) return;
+      const o = this.waiting.shift()!;
+      if ((o as Outgoing & { counted?: boolean }).counted) this.buffered--;
+      this.write(p, o);
+    }
+  }
+
+  failAll(err: NngError): void {
+    for (const o of this.waiting.drain()) o.op?.reject(err);
+    this.buffered = 0;
+  }
+}
+
+/**
+ * Per-pipe send queue of the broadcasting protocols (pub, bus, surveyor,
+ * poly, rep replies). When the pipe is held up by back-pressure, up to `cap`
+ * messages wait; beyond that pub drops the oldest, the others the newest.
+ * @internal
+ */
+export class Outbox {
+  private q: [Uint8Array, Uint8Array][] = [];
+
+  constructor(
+    private readonly pipe: Pipe,
+    public cap: number,
+    private readonly dropOldest: boolean,
+  ) {}
+
+  /** False when the message was dropped. */
+  push(header: Uint8Array, body: Uint8Array): boolean {
+    const p = this.pipe;
+    if (p.closed) return false;
+    if (this.q.length === 0 && p.ready) {
+      p.send(header, body);
+      return true;
+    }
+    if (this.q.length >= this.cap) {
+      if (!this.dropOldest || this.cap === 0) return false;
+      this.q.shift();
+    }
+    this.q.push([header, body]);
+    return true;
+  }
+
+  /** True when a message may be written or queued without a drop. */
+  get hasRoom(): boolean {
+    return !this.pipe.closed && ((this.q.length === 0 && this.pipe.ready) || this.q.length < this.cap);
+  }
+
+  flush(): void {
+    const p = this.pipe;
+    while (this.q.length > 0 && p.ready && !p.closed) {
+      const [h, b] = this.q.shift()!;
+      p.send(h, b);
+    }
+  }
+}
+
+/** Result of reading a backtrace off a received message. @internal */
+export type BacktraceResult = "ok" | "ttl" | "bad";
+
+/**
+ * Moves the backtrace (pipe ids, then the id with the high bit set) from the
+ * front of `m` into `m.header`. More than `ttl` words → "ttl" (drop silently);
+ * no terminator → "bad" (close the pipe). nng does exactly this.
+ * @internal
+ */
+export function takeBacktrace(m: Message, ttl: number, prefix?: Uint8Array): BacktraceResult {
+  const words: Uint8Array[] = prefix ? [prefix] : [];
+  let hops = prefix ? 1 : 0;
+  for (;;) {
+    const w = shiftWord(m);
+    if (w === undefined) return "bad";
+    hops++;
+    if (hops > ttl) return "ttl";
+    words.push(u32be(w));
+    if (w & 0x80000000) break;
+  }
+  m.header = words.length === 1 ? words[0]! : concatBytes(words);
+  return "ok";
+}
+
+/** The last word of a backtrace header: the request or survey id. @internal */
+export function backtraceId(header: Uint8Array): number {
+  return readU32(header, header.length - 4);
+}
+
+/** Rejects a send whose argument is not usable. @internal */
+export function badState(detail: string): NngError {
+  return nngError("ESTATE", detail);
+}

@@ -1,0 +1,139 @@
+import { nngError } from "../core/errors.js";
+import { EMPTY, Message, shiftWord, u32be } from "../core/message.js";
+import type { OpOptions } from "../core/op.js";
+import type { OptionSpec, OptionValue } from "../core/options.js";
+import type { Pipe } from "../core/pipe.js";
+import { BUFFER_OPTION, DEFAULT_TTL, TTL_OPTION } from "./common.js";
+import { ProtoContext, Protocol } from "./protocol.js";
+import { FairQueue, Outbox, takeBacktrace } from "./queues.js";
+
+/** Replies wait in the pipe's queue while it is busy; raw replies beyond this are dropped. */
+const RAW_PIPE_QUEUE = 64;
+
+/**
+ * The answering side's state: the backtrace and pipe of the last request
+ * received, so the reply goes back on that pipe only.
+ * @internal
+ */
+export class ReplierCtx extends ProtoContext {
+  private backtrace: Uint8Array | undefined;
+  private pipeId = 0;
+
+  constructor(private readonly owner: Replier) {
+    super();
+  }
+
+  recv(opts: OpOptions | undefined): Promise<Message> {
+    if (this.closed) return Promise.reject(nngError("ECLOSED"));
+    this.backtrace = undefined;
+    const op = this.recvOp(opts);
+    this.owner.fq.get(op);
+    return op.promise.then((m) => {
+      this.backtrace = m.header;
+      this.pipeId = m.pipe;
+      m.header = EMPTY;
+      return m;
+    });
+  }
+
+  send(m: Message, _opts: OpOptions | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(nngError("ECLOSED"));
+    const bt = this.backtrace;
+    if (!bt) return Promise.reject(nngError("ESTATE", `no ${this.owner.info.peerName} to reply to`));
+    this.backtrace = undefined;
+    // The asker's pipe may be gone: the reply is then discarded and the send still succeeds.
+    const p = this.owner.pipes.get(this.pipeId);
+    (p?.data as Outbox | undefined)?.push(bt, m.body);
+    return Promise.resolve();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.backtrace = undefined;
+    this.owner.contexts.delete(this);
+  }
+}
+
+/**
+ * rep0 and respondent0 (and their raw forms xrep/xrespondent): read the
+ * backtrace off each request (TTL-checked: too many hops → dropped, no
+ * terminator → pipe closed), answer on the originating pipe with it. Raw mode
+ * pushes the pipe id onto the header on receive and pops it on send.
+ * @internal
+ */
+export abstract class Replier extends Protocol {
+  readonly pipes = new Map<number, Pipe>();
+  readonly contexts = new Set<ReplierCtx>();
+  readonly fq = new FairQueue(1);
+  private ttl = DEFAULT_TTL;
+  private readonly main = new ReplierCtx(this);
+
+  override optionSpec(name: string): OptionSpec | undefined {
+    if (name === "ttl-max") return TTL_OPTION;
+    if (name === "recv-buffer" || name === "send-buffer") return BUFFER_OPTION;
+    return super.optionSpec(name);
+  }
+  override getOpt(name: string): OptionValue | undefined {
+    if (name === "ttl-max") return this.ttl;
+    if (name === "recv-buffer") return this.fq.cap;
+    if (name === "send-buffer") return 0;
+    return this.raw ? super.getOpt(name) : this.main.getOpt(name);
+  }
+  override setOpt(name: string, v: OptionValue): void {
+    if (name === "ttl-max") this.ttl = v as number;
+    else if (name === "recv-buffer") this.fq.cap = v as number;
+    else if (name === "send-buffer") return;
+    else if (this.raw) super.setOpt(name, v);
+    else this.main.setOpt(name, v);
+  }
+
+  addPipe(p: Pipe): void {
+    this.checkPeer(p);
+    p.data = new Outbox(p, this.raw ? RAW_PIPE_QUEUE : Infinity, false);
+    this.pipes.set(p.id, p);
+  }
+  removePipe(p: Pipe): void {
+    this.pipes.delete(p.id);
+  }
+  override pipeReady(p: Pipe): void {
+    (p.data as Outbox).flush();
+  }
+  pipeMessage(p: Pipe, m: Message): void {
+    const r = takeBacktrace(m, this.ttl, this.raw ? u32be(p.id) : undefined);
+    if (r === "bad") p.close();
+    else if (r === "ok") this.fq.put(p, m);
+  }
+
+  send(m: Message, opts: OpOptions | undefined): Promise<void> {
+    if (!this.raw) return this.main.send(m, opts);
+    // The first header word names the pipe; a message without one has nowhere to go.
+    const copy = new Message(m.body, m.header);
+    const id = m.header.length >= 4 ? shiftWord(copy) : undefined;
+    if (id !== undefined) {
+      const p = this.pipes.get(id);
+      (p?.data as Outbox | undefined)?.push(copy.header, copy.body);
+    }
+    return Promise.resolve();
+  }
+  recv(opts: OpOptions | undefined): Promise<Message> {
+    if (!this.raw) return this.main.recv(opts);
+    const op = this.recvOp(opts);
+    this.fq.get(op);
+    return op.promise;
+  }
+  override openContext(): ProtoContext {
+    if (this.raw) return super.openContext();
+    const c = new ReplierCtx(this);
+    c.recvTimeout = this.main.recvTimeout;
+    c.sendTimeout = this.main.sendTimeout;
+    this.contexts.add(c);
+    return c;
+  }
+  close(): void {
+    this.closed = true;
+    this.main.close();
+    for (const c of [...this.contexts]) c.close();
+    this.fq.failAll(nngError("ECLOSED"));
+  }
+}

@@ -1,0 +1,132 @@
+import fs from "node:fs";
+import net from "node:net";
+import { fromSystemError, nngError } from "../core/errors.js";
+import { handshake } from "./stream-pipe.js";
+import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
+
+class IpcDialer implements TransportDialer {
+  private sockets = new Set<net.Socket>();
+  constructor(private readonly init: TransportInit) {}
+
+  connect(signal: AbortSignal): Promise<TransportPipe> {
+    const path = this.init.url.host;
+    return new Promise<TransportPipe>((resolve, reject) => {
+      const sock = net.connect({ path });
+      this.sockets.add(sock);
+      sock.once("close", () => this.sockets.delete(sock));
+      const onAbort = () => {
+        sock.destroy();
+        reject(nngError("ECLOSED"));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      const onError = (err: Error) => {
+        signal.removeEventListener("abort", onAbort);
+        sock.destroy();
+        reject(fromSystemError(err, "ECONNREFUSED"));
+      };
+      sock.once("error", onError);
+      sock.once("connect", () => {
+        sock.off("error", onError);
+        signal.removeEventListener("abort", onAbort);
+        handshake(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path, signal }).then(
+          resolve,
+          reject,
+        );
+      });
+    });
+  }
+
+  close(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+}
+
+/** True when something is accepting on the unix socket at `path`. */
+function probe(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ path });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+class IpcListener implements TransportListener {
+  private server: net.Server | undefined;
+  private readonly conns = new Set<net.Socket>();
+  private readonly abort = new AbortController();
+  readonly boundUrl: string;
+  readonly boundPort = undefined;
+
+  constructor(private readonly init: TransportInit) {
+    this.boundUrl = init.url.url;
+  }
+
+  async bind(): Promise<void> {
+    const path = this.init.url.host;
+    // Like nng: a socket file nobody answers on is stale (a crashed process) and is replaced;
+    // a live listener means EADDRINUSE. Other kinds of file are never removed.
+    const st = fs.lstatSync(path, { throwIfNoEntry: false });
+    if (st) {
+      if (!st.isSocket()) throw nngError("EADDRINUSE", `${path} exists and is not a socket`);
+      if (await probe(path)) throw nngError("EADDRINUSE", path);
+      try {
+        fs.unlinkSync(path);
+      } catch (err) {
+        throw fromSystemError(err, "EADDRINUSE");
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      const server = net.createServer();
+      this.server = server;
+      const onError = (err: Error) => reject(fromSystemError(err, "EADDRINVAL"));
+      server.once("error", onError);
+      server.listen({ path, backlog: 128 }, () => {
+        server.off("error", onError);
+        server.on("error", () => undefined);
+        resolve();
+      });
+    });
+    const perms = this.init.config.ipcPermissions;
+    if (perms !== undefined) fs.chmodSync(path, perms);
+  }
+
+  accept(onPipe: (p: TransportPipe) => void): void {
+    const path = this.init.url.host;
+    this.server?.on("connection", (sock) => {
+      if (this.abort.signal.aborted) {
+        sock.destroy();
+        return;
+      }
+      this.conns.add(sock);
+      sock.on("error", () => undefined);
+      handshake(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path, signal: this.abort.signal }).then(
+        (p) => {
+          this.conns.delete(sock);
+          onPipe(p);
+        },
+        () => this.conns.delete(sock),
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    this.abort.abort();
+    for (const c of this.conns) c.destroy();
+    this.conns.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (!server?.listening) return Promise.resolve();
+    // net.Server unlinks the socket file on close, as nng does.
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** SP over unix sockets: the tcp handshake, then frames led by a 0x01 type byte. @internal */
+export const ipcTransport: Transport = {
+  dialer: (init) => new IpcDialer(init),
+  listener: (init) => new IpcListener(init),
+};

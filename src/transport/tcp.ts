@@ -1,0 +1,139 @@
+import net from "node:net";
+import { fromSystemError, nngError } from "../core/errors.js";
+import { formatTcpUrl } from "../core/url.js";
+import { handshake } from "./stream-pipe.js";
+import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
+
+function addr(host: string | undefined, port: number | undefined): string {
+  if (!host) return "";
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function tune(sock: net.Socket, init: TransportInit): void {
+  sock.setNoDelay(init.config.tcpNoDelay);
+  sock.setKeepAlive(init.config.tcpKeepAlive);
+}
+
+class TcpDialer implements TransportDialer {
+  private sockets = new Set<net.Socket>();
+  constructor(private readonly init: TransportInit) {}
+
+  connect(signal: AbortSignal): Promise<TransportPipe> {
+    const { url } = this.init;
+    if (!url.host || !url.port) return Promise.reject(nngError(url.port === 0 ? "ECONNREFUSED" : "EADDRINVAL", `cannot dial ${url.url}`));
+    return new Promise<TransportPipe>((resolve, reject) => {
+      const opts: net.NetConnectOpts = { host: url.host, port: url.port!, noDelay: this.init.config.tcpNoDelay };
+      if (url.family) (opts as net.TcpNetConnectOpts).family = url.family;
+      const sock = net.connect(opts);
+      this.sockets.add(sock);
+      sock.once("close", () => this.sockets.delete(sock));
+      const onAbort = () => {
+        sock.destroy();
+        reject(nngError("ECLOSED"));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      const onError = (err: Error) => {
+        signal.removeEventListener("abort", onAbort);
+        sock.destroy();
+        reject(fromSystemError(err, "ECONNREFUSED"));
+      };
+      sock.once("error", onError);
+      sock.once("connect", () => {
+        sock.off("error", onError);
+        signal.removeEventListener("abort", onAbort);
+        tune(sock, this.init);
+        handshake(sock, {
+          self: this.init.self,
+          ipc: false,
+          transport: "tcp",
+          config: this.init.config,
+          local: addr(sock.localAddress, sock.localPort),
+          remote: addr(sock.remoteAddress, sock.remotePort),
+          signal,
+        }).then(resolve, reject);
+      });
+    });
+  }
+
+  close(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+}
+
+class TcpListener implements TransportListener {
+  private server: net.Server | undefined;
+  private readonly conns = new Set<net.Socket>();
+  private readonly abort = new AbortController();
+  boundUrl: string;
+  boundPort: number | undefined;
+
+  constructor(private readonly init: TransportInit) {
+    this.boundUrl = init.url.url;
+  }
+
+  bind(): Promise<void> {
+    const { url } = this.init;
+    return new Promise((resolve, reject) => {
+      const server = net.createServer({ noDelay: this.init.config.tcpNoDelay, pauseOnConnect: false });
+      this.server = server;
+      const onError = (err: Error) => reject(fromSystemError(err, "EADDRINVAL"));
+      server.once("error", onError);
+      const host = url.host || (url.family === 6 ? "::" : url.family === 4 ? "0.0.0.0" : undefined);
+      const listenOpts: net.ListenOptions = { port: url.port ?? 0, backlog: 128 };
+      if (host !== undefined) listenOpts.host = host;
+      if (url.family === 6) listenOpts.ipv6Only = true;
+      server.listen(listenOpts, () => {
+        server.off("error", onError);
+        server.on("error", () => undefined);
+        const a = server.address() as net.AddressInfo;
+        this.boundPort = a.port;
+        this.boundUrl = formatTcpUrl(url.scheme, url.host, a.port);
+        resolve();
+      });
+    });
+  }
+
+  accept(onPipe: (p: TransportPipe) => void): void {
+    this.server?.on("connection", (sock) => {
+      if (this.abort.signal.aborted) {
+        sock.destroy();
+        return;
+      }
+      this.conns.add(sock);
+      sock.on("error", () => undefined);
+      tune(sock, this.init);
+      handshake(sock, {
+        self: this.init.self,
+        ipc: false,
+        transport: "tcp",
+        config: this.init.config,
+        local: addr(sock.localAddress, sock.localPort),
+        remote: addr(sock.remoteAddress, sock.remotePort),
+        signal: this.abort.signal,
+      }).then(
+        (p) => {
+          this.conns.delete(sock);
+          onPipe(p);
+        },
+        () => this.conns.delete(sock),
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    this.abort.abort();
+    for (const c of this.conns) c.destroy();
+    this.conns.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (!server?.listening) return Promise.resolve();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** SP over TCP: 8-byte handshake, then u64 length-prefixed frames. @internal */
+export const tcpTransport: Transport = {
+  dialer: (init) => new TcpDialer(init),
+  listener: (init) => new TcpListener(init),
+};
