@@ -173,3 +173,20 @@ export function unsubscribe(con: Connection, topic: string | Uint8Array = ""): v
 export function surveyTime(con: Connection, ms = 1000): void {
   endpoint(con).surveyTime(ms);
 }
+
+/**
+ * Reads a statistic of a socket, Nano, dialer or listener by nng's name
+ * (`pipes`, `rx_msgs`, `tx_bytes`, `connect`, `accept`, `reject`, …);
+ * undefined when there is no such statistic.
+ *
+ * @example
+ * ```ts
+ * stat(sock, "pipes");          // 2
+ * stat(sock.dialers[0], "connect");
+ * ```
+ */
+export function stat(x: Socket | Nano | Dialer | Listener, name: string): number | string | undefined {
+  if (x instanceof Nano) return x.socket.stat(name);
+  if (!x || typeof (x as { stat?: unknown }).stat !== "function") throw nngError("EINVAL", "stat() takes a Socket, Nano, Dialer or Listener");
+  return x.stat(name);
+}

@@ -25,6 +25,7 @@ export {
   type SendOptions,
   type RecvOptions,
   type RecvResult,
+  type TypedArrayOf,
   type DialOptions,
   type ListenOptions,
   type SocketEvents,
@@ -46,7 +47,29 @@ export {
   subscribe,
   unsubscribe,
   surveyTime,
+  stat,
   type SocketOptions,
   type Connection,
 } from "./functional.js";
 export { Nano } from "./nano.js";
+export {
+  Aio,
+  UNRESOLVED,
+  unresolved,
+  recvAio,
+  sendAio,
+  callAio,
+  collectAio,
+  raceAio,
+  stopAio,
+  isAio,
+  type Unresolved,
+  type AioTarget,
+  type AioGroup,
+  type RecvAioOptions,
+  type SendAioOptions,
+} from "./aio/aio.js";
+export { ConditionVariable, cv } from "./aio/cv.js";
+export { request, reply, isNulByte, NUL_BYTE, type RequestOptions, type ReplyOptions } from "./aio/rpc.js";
+export { device, deviceAio } from "./aio/device.js";
+export { pipeNotify, type PipeNotifyOptions } from "./aio/notify.js";

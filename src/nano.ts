@@ -99,6 +99,11 @@ export class Nano implements AsyncDisposable {
     this.target.setOpt(name, value);
   }
 
+  /** A socket statistic (see {@link Socket.stat}). */
+  stat(name: string): number | string | undefined {
+    return this.socket.stat(name);
+  }
+
   /** Sets an option on every dialer. */
   dialerSetOpt(name: string, value: unknown): void {
     for (const d of this.socket.dialers) d.setOpt(name, value);

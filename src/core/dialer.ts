@@ -1,6 +1,7 @@
-import { nngError } from "./errors.js";
+import { nngError, type NngError } from "./errors.js";
+import { countFailure, newEndpointCounters } from "./stats.js";
 import { nextEndpointId } from "./ids.js";
-import { checkOption, checkReadable, DIALER_OPTIONS, type EndpointConfig, type OptionValue, unknownOption } from "./options.js";
+import { checkOption, checkReadable, DIALER_OPTIONS, type EndpointConfig, lookupOption, type OptionValue, unknownOption } from "./options.js";
 import type { Pipe } from "./pipe.js";
 import type { SpUrl } from "./url.js";
 import type { TransportDialer, TransportPipe } from "../transport/transport.js";
@@ -9,6 +10,7 @@ import { transportFor } from "../transport/registry.js";
 /** What a dialer needs from its socket. @internal */
 export interface DialerHost {
   readonly selfId: number;
+  readonly socketId: number;
   /** Hands a connected pipe to the protocol; null when it was rejected. */
   attach(tp: TransportPipe, endpoint: number, onClose: () => void): Pipe | null;
   dialerClosed(d: Dialer): void;
@@ -36,6 +38,7 @@ export class Dialer {
   /** The URL dialed. */
   readonly url: string;
   private _state: EndpointState = "not started";
+  /** @internal */
   readonly config: EndpointConfig;
   reconnectMin: number;
   reconnectMax: number;
@@ -45,6 +48,7 @@ export class Dialer {
   private timer: NodeJS.Timeout | undefined;
   private pipe: Pipe | null = null;
   private connecting = false;
+  private readonly counters = newEndpointCounters();
 
   /** @internal */
   constructor(
@@ -92,7 +96,13 @@ export class Dialer {
   private async connectOnce(): Promise<void> {
     this.connecting = true;
     try {
-      const tp = await this.td.connect(this.abort.signal);
+      let tp: TransportPipe;
+      try {
+        tp = await this.td.connect(this.abort.signal);
+      } catch (err) {
+        countFailure(this.counters, (err as NngError).code);
+        throw err;
+      }
       if (this._state === "closed") {
         tp.close();
         throw nngError("ECLOSED");
@@ -117,11 +127,15 @@ export class Dialer {
   private attachPipe(tp: TransportPipe): void {
     const p = this.host.attach(tp, this.id, () => {
       this.pipe = null;
+      this.counters.disconnect++;
       this.scheduleRedial();
     });
     if (p) {
       this.pipe = p;
+      this.counters.made++;
       this.cur = this.reconnectMin;
+    } else {
+      this.counters.reject++;
     }
   }
 
@@ -132,9 +146,31 @@ export class Dialer {
     this.timer = setTimeout(() => this.attempt(), wait);
   }
 
+  /**
+   * A statistic by nng's name: `id`, `socket`, `url`, `pipes`, `connect`,
+   * `reject`, `refused`, `timedout`, `protocol`, `other`, `disconnect`.
+   */
+  stat(name: string): number | string | undefined {
+    const c = this.counters;
+    const table: Record<string, number | string> = {
+      id: this.id,
+      socket: this.host.socketId,
+      url: this.url,
+      pipes: this.pipe ? 1 : 0,
+      connect: c.made,
+      reject: c.reject,
+      refused: c.refused,
+      timedout: c.timedout,
+      protocol: c.proto,
+      other: c.other,
+      disconnect: c.disconnect,
+    };
+    return Object.hasOwn(table, name) ? table[name] : undefined;
+  }
+
   /** Reads an option: `url`, `recv-size-max`, `reconnect-time-min/max`, `tcp-nodelay`, `tcp-keepalive`. */
   opt(name: string): OptionValue {
-    const spec = DIALER_OPTIONS[name];
+    const spec = lookupOption(DIALER_OPTIONS, name);
     if (!spec) throw unknownOption(name);
     checkReadable(name, spec);
     switch (name) {
@@ -155,7 +191,7 @@ export class Dialer {
 
   /** Sets an option (validated: ENOTSUP unknown, EBADTYPE wrong type, EREADONLY, EINVAL). */
   setOpt(name: string, value: unknown): void {
-    const spec = DIALER_OPTIONS[name];
+    const spec = lookupOption(DIALER_OPTIONS, name);
     if (!spec) throw unknownOption(name);
     const v = checkOption(name, spec, value);
     this.apply(name, v);

@@ -1,6 +1,7 @@
 import { nngError } from "./errors.js";
+import { countFailure, newEndpointCounters } from "./stats.js";
 import { nextEndpointId } from "./ids.js";
-import { checkOption, checkReadable, type EndpointConfig, LISTENER_OPTIONS, type OptionValue, unknownOption } from "./options.js";
+import { checkOption, checkReadable, type EndpointConfig, LISTENER_OPTIONS, lookupOption, type OptionValue, unknownOption } from "./options.js";
 import type { Pipe } from "./pipe.js";
 import type { SpUrl } from "./url.js";
 import type { TransportListener, TransportPipe } from "../transport/transport.js";
@@ -10,6 +11,7 @@ import type { EndpointState } from "./dialer.js";
 /** What a listener needs from its socket. @internal */
 export interface ListenerHost {
   readonly selfId: number;
+  readonly socketId: number;
   attach(tp: TransportPipe, endpoint: number, onClose: () => void): Pipe | null;
   listenerClosed(l: Listener): void;
 }
@@ -28,10 +30,12 @@ export class Listener {
   /** Unique id of this endpoint. */
   readonly id = nextEndpointId();
   private _state: EndpointState = "not started";
+  /** @internal */
   readonly config: EndpointConfig;
   private readonly tl: TransportListener;
   private readonly pipes = new Set<Pipe>();
   private readonly requested: string;
+  private readonly counters = newEndpointCounters();
 
   /** @internal */
   constructor(
@@ -74,14 +78,43 @@ export class Listener {
         tp.close();
         return;
       }
-      const p = this.host.attach(tp, this.id, () => this.pipes.delete(p!));
-      if (p) this.pipes.add(p);
-    });
+      const p = this.host.attach(tp, this.id, () => {
+        this.pipes.delete(p!);
+        this.counters.disconnect++;
+      });
+      if (p) {
+        this.pipes.add(p);
+        this.counters.made++;
+      } else {
+        this.counters.reject++;
+      }
+    }, (err) => countFailure(this.counters, err.code));
+  }
+
+  /**
+   * A statistic by nng's name: `id`, `socket`, `url`, `pipes`, `accept`,
+   * `reject`, `timedout`, `protocol` (bad handshakes), `other`, `disconnect`.
+   */
+  stat(name: string): number | string | undefined {
+    const c = this.counters;
+    const table: Record<string, number | string> = {
+      id: this.id,
+      socket: this.host.socketId,
+      url: this.url,
+      pipes: this.pipes.size,
+      accept: c.made,
+      reject: c.reject,
+      timedout: c.timedout,
+      protocol: c.proto,
+      other: c.other,
+      disconnect: c.disconnect,
+    };
+    return Object.hasOwn(table, name) ? table[name] : undefined;
   }
 
   /** Reads an option: `url`, `recv-size-max`, `tcp-bound-port`, `tcp-nodelay`, `tcp-keepalive`, `ipc:permissions`. */
   opt(name: string): OptionValue {
-    const spec = LISTENER_OPTIONS[name];
+    const spec = lookupOption(LISTENER_OPTIONS, name);
     if (!spec) throw unknownOption(name);
     checkReadable(name, spec);
     switch (name) {
@@ -105,7 +138,7 @@ export class Listener {
 
   /** Sets an option (validated as nng does). */
   setOpt(name: string, value: unknown): void {
-    const spec = LISTENER_OPTIONS[name];
+    const spec = lookupOption(LISTENER_OPTIONS, name);
     if (!spec) throw unknownOption(name);
     const v = checkOption(name, spec, value);
     if (name === "ipc:permissions" && this._state !== "not started") throw nngError("EBUSY", "ipc:permissions must be set before the listener starts");

@@ -56,6 +56,11 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): Opt
   }
 }
 
+/** Looks a name up in an option table by own property only, so `constructor` or `__proto__` are unknown options. @internal */
+export function lookupOption(table: Record<string, OptionSpec>, name: string): OptionSpec | undefined {
+  return typeof name === "string" && Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /** Rejects reading a write-only option. @internal */
 export function checkReadable(name: string, spec: OptionSpec): void {
   if (spec.writeonly) throw nngError("EWRITEONLY", `option ${name} is write-only`);

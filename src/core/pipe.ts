@@ -1,6 +1,7 @@
 import type { NngError } from "./errors.js";
 import type { Message } from "./message.js";
 import type { TransportPipe } from "../transport/transport.js";
+import type { TrafficCounters } from "./stats.js";
 
 /** What the socket core tells a pipe's owner. @internal */
 export interface PipeOwner {
@@ -37,6 +38,7 @@ export class Pipe implements PipeInfo {
     readonly id: number,
     readonly tp: TransportPipe,
     readonly endpoint: number,
+    private readonly traffic?: TrafficCounters,
   ) {}
 
   get transport(): string {
@@ -56,6 +58,11 @@ export class Pipe implements PipeInfo {
     this.tp.start({
       message: (m) => {
         m.pipe = this.id;
+        const t = this.traffic;
+        if (t) {
+          t.rxMsgs++;
+          t.rxBytes += m.header.length + m.body.length;
+        }
         owner.pipeMessage(this, m);
       },
       drain: () => {
@@ -74,6 +81,11 @@ export class Pipe implements PipeInfo {
   /** Writes one message; afterwards `ready` tells whether another may follow at once. */
   send(header: Uint8Array, body: Uint8Array): void {
     if (this.closed) return;
+    const t = this.traffic;
+    if (t) {
+      t.txMsgs++;
+      t.txBytes += header.length + body.length;
+    }
     this.ready = this.tp.send(header, body);
   }
 

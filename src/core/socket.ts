@@ -3,9 +3,10 @@ import { nngError, type NngError } from "./errors.js";
 import { nextPipeId, nextSocketId } from "./ids.js";
 import { Message } from "./message.js";
 import type { OpOptions } from "./op.js";
-import { checkOption, checkReadable, type EndpointConfig, type OptionSpec, type OptionValue, unknownOption } from "./options.js";
+import { checkOption, checkReadable, lookupOption, type EndpointConfig, type OptionSpec, type OptionValue, unknownOption } from "./options.js";
 import { Pipe, type PipeInfo } from "./pipe.js";
 import { parseUrl } from "./url.js";
+import { newTraffic } from "./stats.js";
 import { Dialer } from "./dialer.js";
 import { Listener } from "./listener.js";
 import type { Protocol, ProtoContext, ProtocolInfo } from "../protocol/protocol.js";
@@ -27,7 +28,8 @@ export interface RecvOptions<M extends RecvMode = RecvMode> extends OpOptions {
   mode?: M | undefined;
 }
 
-type TypedArrayOf<M extends TypedMode> = M extends "int8" ? Int8Array : M extends "uint8" ? Uint8Array : M extends "int16" ? Int16Array
+/** The typed array a typed receive mode yields. */
+export type TypedArrayOf<M extends TypedMode> = M extends "int8" ? Int8Array : M extends "uint8" ? Uint8Array : M extends "int16" ? Int16Array
   : M extends "uint16" ? Uint16Array : M extends "int32" ? Int32Array : M extends "uint32" ? Uint32Array : M extends "float32" ? Float32Array
   : M extends "float64" ? Float64Array : M extends "bigint64" ? BigInt64Array : BigUint64Array;
 
@@ -56,6 +58,8 @@ export interface SocketEvents {
   "pipe:add-pre": [PipeInfo];
   "pipe:add": [PipeInfo];
   "pipe:remove": [PipeInfo];
+  /** The socket was closed. */
+  "close": [];
 }
 
 /** Socket options kept by the core rather than the protocol. */
@@ -142,6 +146,28 @@ export abstract class Endpoint {
     }
   }
 
+  /**
+   * The next message as the protocol hands it over, undecoded.
+   * @internal
+   */
+  recvMessage(opts?: OpOptions): Promise<Message> {
+    try {
+      this.checkOpen();
+      return this.engine.recv(opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Gives back a message from {@link Endpoint.recvMessage} that could not be
+   * delivered, so the next receive gets it: nothing is lost.
+   * @internal
+   */
+  requeue(m: Message): void {
+    this.engine.requeue(m);
+  }
+
   /** Sends without waiting: EAGAIN if the message cannot be taken at once. */
   trySend(data: unknown, opts?: Omit<SendOptions, "timeout">): Promise<void> {
     return this.send(data, { ...opts, timeout: 0 });
@@ -225,6 +251,8 @@ export class Socket extends Endpoint {
   private readonly defaults: EndpointConfig = { recvSizeMax: 0, tcpNoDelay: true, tcpKeepAlive: false, ipcPermissions: undefined };
   private reconnect = { min: 1000, max: 0 };
   private fallback: Record<string, OptionValue> = { "recv-buffer": 1, "send-buffer": 0 };
+  private readonly traffic = newTraffic();
+  private rejected = 0;
 
   /** @internal Use {@link socket}. */
   constructor(protocol: ProtocolName, raw = false) {
@@ -295,7 +323,8 @@ export class Socket extends Endpoint {
     const parsed = parseUrl(url);
     const d = new Dialer(this.host, parsed, { ...this.defaults }, { ...this.reconnect });
     this.dialers.push(d);
-    const a = opts.autostart ?? true;
+    // `null` (nanonext's NA) means sync, like "sync": only a missing value defaults to background.
+    const a = opts.autostart === undefined ? true : opts.autostart;
     if (a === false) return d;
     await d.start({ async: a === true });
     return d;
@@ -422,9 +451,48 @@ export class Socket extends Endpoint {
     for (const l of this.listeners) l.apply(name, v);
   }
 
+  /**
+   * A statistic by nng's name: `id`, `name`, `protocol`, `pipes`, `dialers`,
+   * `listeners`, `reject` (pipes refused), `rx_msgs`, `tx_msgs`, `rx_bytes`,
+   * `tx_bytes`. Undefined for an unknown name.
+   *
+   * @example
+   * ```ts
+   * console.log(sock.stat("pipes"), sock.stat("rx_msgs"));
+   * ```
+   */
+  stat(name: string): number | string | undefined {
+    switch (name) {
+      case "id":
+        return this.id;
+      case "name":
+        return this.name;
+      case "protocol":
+        return this.info.selfName;
+      case "pipes":
+        return this.pipes.size;
+      case "dialers":
+        return this.dialers.length;
+      case "listeners":
+        return this.listeners.length;
+      case "reject":
+        return this.rejected;
+      case "rx_msgs":
+        return this.traffic.rxMsgs;
+      case "tx_msgs":
+        return this.traffic.txMsgs;
+      case "rx_bytes":
+        return this.traffic.rxBytes;
+      case "tx_bytes":
+        return this.traffic.txBytes;
+      default:
+        return undefined;
+    }
+  }
+
   private specFor(name: string): OptionSpec {
     if (typeof name !== "string") throw nngError("EBADTYPE", "option names are strings");
-    const spec = SOCKET_OPTIONS[name] ?? this.proto.optionSpec(name) ?? FALLBACK_OPTIONS[name];
+    const spec = lookupOption(SOCKET_OPTIONS, name) ?? this.proto.optionSpec(name) ?? lookupOption(FALLBACK_OPTIONS, name);
     if (!spec) throw unknownOption(name);
     return spec;
   }
@@ -442,6 +510,11 @@ export class Socket extends Endpoint {
     for (const l of [...this.listeners]) waits.push(l.close());
     for (const p of [...this.pipes.values()]) p.close();
     this.closing = Promise.all(waits).then(() => undefined);
+    try {
+      this.events.emit("close");
+    } catch {
+      // a throwing handler must not break close()
+    }
     return this.closing;
   }
 
@@ -459,6 +532,9 @@ export class Socket extends Endpoint {
     get selfId(): number {
       return s.proto.info.self;
     },
+    get socketId(): number {
+      return s.id;
+    },
     attach: (tp: TransportPipe, endpoint: number, onClose: () => void) => s.attach(tp, endpoint, onClose),
     dialerClosed: (d: Dialer) => remove(s.dialers, d),
     listenerClosed: (l: Listener) => remove(s.listeners, l),
@@ -470,12 +546,13 @@ export class Socket extends Endpoint {
       tp.close();
       return null;
     }
-    const p = new Pipe(nextPipeId(), tp, endpoint);
+    const p = new Pipe(nextPipeId(), tp, endpoint, this.traffic);
     const info = p.info();
     this.emit("pipe:add-pre", info);
     try {
       this.proto.addPipe(p);
     } catch {
+      this.rejected++;
       p.closed = true;
       tp.close();
       this.emit("pipe:remove", info);

@@ -3,7 +3,7 @@ import { EMPTY, Message, shiftWord, u32be } from "../core/message.js";
 import type { OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION } from "./common.js";
+import { BUFFER_OPTION, headerIntoBody } from "./common.js";
 import { PROTO } from "./ids.js";
 import { Protocol } from "./protocol.js";
 import { FairQueue, Outbox } from "./queues.js";
@@ -49,6 +49,7 @@ export class Bus0 extends Protocol {
     (p.data as Outbox).flush();
   }
   pipeMessage(p: Pipe, m: Message): void {
+    headerIntoBody(m);
     if (this.raw) m.header = u32be(p.id);
     this.fq.put(p, m);
   }
@@ -70,6 +71,9 @@ export class Bus0 extends Protocol {
     const op = this.recvOp(opts);
     this.fq.get(op);
     return op.promise;
+  }
+  override requeue(m: Message): void {
+    this.fq.unshift(m);
   }
   close(): void {
     this.closed = true;

@@ -3,7 +3,7 @@ import { EMPTY, type Message } from "../core/message.js";
 import type { OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION } from "./common.js";
+import { BUFFER_OPTION, headerIntoBody } from "./common.js";
 import { PROTO } from "./ids.js";
 import { Protocol } from "./protocol.js";
 import { FairQueue, LoadBalancer } from "./queues.js";
@@ -47,6 +47,7 @@ export class Pair0 extends Protocol {
     this.lb.pipeReady(p);
   }
   pipeMessage(p: Pipe, m: Message): void {
+    headerIntoBody(m);
     this.fq.put(p, m);
   }
 
@@ -59,6 +60,9 @@ export class Pair0 extends Protocol {
     const op = this.recvOp(opts);
     this.fq.get(op);
     return op.promise;
+  }
+  override requeue(m: Message): void {
+    this.fq.unshift(m);
   }
   close(): void {
     this.closed = true;

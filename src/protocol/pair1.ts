@@ -108,6 +108,9 @@ export class Pair1 extends Protocol {
     this.fq.get(op);
     return op.promise;
   }
+  override requeue(m: Message): void {
+    this.fq.unshift(m);
+  }
   close(): void {
     this.closed = true;
     this.fq.failAll(nngError("ECLOSED"));

@@ -1,7 +1,7 @@
 import { nngError } from "../core/errors.js";
 import type { Message } from "../core/message.js";
 import { effectiveTimeout, Pending, type OpOptions } from "../core/op.js";
-import type { OptionSpec, OptionValue } from "../core/options.js";
+import { lookupOption, type OptionSpec, type OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 
 /** Identity of a protocol: its id and name and those of its peer. */
@@ -34,7 +34,7 @@ export abstract class ProtoContext {
   }
 
   optionSpec(name: string): OptionSpec | undefined {
-    return CONTEXT_OPTIONS[name] ?? this.ownOptions[name];
+    return lookupOption(CONTEXT_OPTIONS, name) ?? lookupOption(this.ownOptions, name);
   }
 
   getOpt(name: string): OptionValue | undefined {
@@ -58,6 +58,13 @@ export abstract class ProtoContext {
   abstract send(m: Message, opts: OpOptions | undefined): Promise<void>;
   abstract recv(opts: OpOptions | undefined): Promise<Message>;
   abstract close(): void;
+
+  /**
+   * Takes back a message `recv` handed over that its receiver could not use
+   * (an Observable unsubscribed in between), so the next receive gets it.
+   * Protocols that cannot receive have nothing to take back.
+   */
+  requeue(_m: Message): void {}
 
   /** A receive operation with this context's deadline. */
   protected recvOp(opts: OpOptions | undefined): Pending<Message> {

@@ -3,7 +3,7 @@ import type { Message } from "../core/message.js";
 import type { OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION } from "./common.js";
+import { BUFFER_OPTION, headerIntoBody } from "./common.js";
 import { PROTO } from "./ids.js";
 import { notSupported, Protocol } from "./protocol.js";
 import { FairQueue } from "./queues.js";
@@ -32,6 +32,7 @@ export class Pull0 extends Protocol {
   }
   removePipe(): void {}
   pipeMessage(p: Pipe, m: Message): void {
+    headerIntoBody(m);
     this.fq.put(p, m);
   }
   send(): Promise<void> {
@@ -41,6 +42,9 @@ export class Pull0 extends Protocol {
     const op = this.recvOp(opts);
     this.fq.get(op);
     return op.promise;
+  }
+  override requeue(m: Message): void {
+    this.fq.unshift(m);
   }
   close(): void {
     this.closed = true;

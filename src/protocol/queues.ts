@@ -2,6 +2,7 @@ import { nngError, type NngError } from "../core/errors.js";
 import { concatBytes, Message, readU32, shiftWord, u32be } from "../core/message.js";
 import { Pending, WaitQueue } from "../core/op.js";
 import type { Pipe } from "../core/pipe.js";
+import { headerIntoBody } from "./common.js";
 
 /**
  * Receive side with nng's fair queueing: up to `cap` messages wait for
@@ -34,6 +35,17 @@ export class FairQueue {
     }
     this.held.set(p, m);
     p.pause();
+  }
+
+  /** Puts a handed-over message back at the head: its receiver went away before using it. */
+  unshift(m: Message): void {
+    const w = this.waiters.shift();
+    if (w) {
+      w.resolve(m);
+      return;
+    }
+    if (this.msgHead > 0) this.msgs[--this.msgHead] = m;
+    else this.msgs.unshift(m);
   }
 
   /** Completes `op` now or queues it; the caller gets the promise from `op`. */
@@ -271,15 +283,18 @@ export type BacktraceResult = "ok" | "ttl" | "bad";
  */
 export function takeBacktrace(m: Message, ttl: number, prefix?: Uint8Array): BacktraceResult {
   const words: Uint8Array[] = prefix ? [prefix] : [];
-  let hops = prefix ? 1 : 0;
-  for (;;) {
+  // As nng's rep/xrep/respondent: the pushed pipe id is not a hop, and the hop
+  // limit is checked before the length, so a stack that runs out after
+  // `ttl` words is dropped rather than treated as malformed.
+  for (let hops = 1; ; hops++) {
+    if (hops > ttl) return "ttl";
     const w = shiftWord(m);
     if (w === undefined) return "bad";
-    hops++;
-    if (hops > ttl) return "ttl";
     words.push(u32be(w));
     if (w & 0x80000000) break;
   }
+  // Header bytes beyond the stack (an inproc sender's) are body, as on the wire.
+  headerIntoBody(m);
   m.header = words.length === 1 ? words[0]! : concatBytes(words);
   return "ok";
 }

@@ -1,6 +1,6 @@
 import { nngError } from "../core/errors.js";
 import { EMPTY, Message, shiftWord, u32be } from "../core/message.js";
-import type { OpOptions } from "../core/op.js";
+import type { OpOptions, Pending } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 import { BUFFER_OPTION, DEFAULT_TTL, TTL_OPTION } from "./common.js";
@@ -18,6 +18,8 @@ const RAW_PIPE_QUEUE = 64;
 export class ReplierCtx extends ProtoContext {
   private backtrace: Uint8Array | undefined;
   private pipeId = 0;
+  /** Receives waiting in the shared queue; closing the context fails them. */
+  private readonly waiting = new Set<Pending<Message>>();
 
   constructor(private readonly owner: Replier) {
     super();
@@ -28,12 +30,24 @@ export class ReplierCtx extends ProtoContext {
     this.backtrace = undefined;
     const op = this.recvOp(opts);
     this.owner.fq.get(op);
+    if (!op.done) {
+      this.waiting.add(op);
+      const forget = () => this.waiting.delete(op);
+      op.promise.then(forget, forget);
+    }
     return op.promise.then((m) => {
       this.backtrace = m.header;
       this.pipeId = m.pipe;
       m.header = EMPTY;
       return m;
     });
+  }
+
+  override requeue(m: Message): void {
+    if (this.closed || !this.backtrace) return;
+    m.header = this.backtrace;
+    this.backtrace = undefined;
+    this.owner.fq.unshift(m);
   }
 
   send(m: Message, _opts: OpOptions | undefined): Promise<void> {
@@ -52,6 +66,9 @@ export class ReplierCtx extends ProtoContext {
     this.closed = true;
     this.backtrace = undefined;
     this.owner.contexts.delete(this);
+    // Unlink our waiting receives from the shared queue, so no request is handed to a closed context.
+    for (const op of [...this.waiting]) op.fail(nngError("ECLOSED"));
+    this.waiting.clear();
   }
 }
 
@@ -121,6 +138,10 @@ export abstract class Replier extends Protocol {
     const op = this.recvOp(opts);
     this.fq.get(op);
     return op.promise;
+  }
+  override requeue(m: Message): void {
+    if (this.raw) this.fq.unshift(m);
+    else this.main.requeue(m);
   }
   override openContext(): ProtoContext {
     if (this.raw) return super.openContext();

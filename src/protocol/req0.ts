@@ -1,10 +1,10 @@
 import { nngError } from "../core/errors.js";
-import { EMPTY, type Message, shiftWord, u32be } from "../core/message.js";
+import { type Message, shiftWord, u32be } from "../core/message.js";
 import { RequestIds } from "../core/ids.js";
 import type { OpOptions, Pending } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION, DEFAULT_TTL, TTL_OPTION } from "./common.js";
+import { BUFFER_OPTION, DEFAULT_TTL, headerIntoBody, TTL_OPTION } from "./common.js";
 import { PROTO } from "./ids.js";
 import { ProtoContext, Protocol } from "./protocol.js";
 import { FairQueue, LoadBalancer, type Outgoing, takeBacktrace } from "./queues.js";
@@ -27,6 +27,8 @@ export class ReqCtx extends ProtoContext {
   private timer: NodeJS.Timeout | undefined;
   private reply: Message | undefined;
   private waiter: Pending<Message> | undefined;
+  /** The pipe died with resends disabled and no reader waiting: the next recv gets ECONNRESET (nng's conn_reset). */
+  private connReset = false;
 
   constructor(private readonly req: Req0) {
     super();
@@ -98,7 +100,8 @@ export class ReqCtx extends ProtoContext {
     } else {
       const w = this.waiter;
       this.abort(undefined);
-      w?.reject(nngError("ECONNRESET", "the pipe carrying the request closed"));
+      if (w) w.reject(nngError("ECONNRESET", "the pipe carrying the request closed"));
+      else this.connReset = true;
     }
   }
 
@@ -119,6 +122,11 @@ export class ReqCtx extends ProtoContext {
     }
   }
 
+  override requeue(m: Message): void {
+    if (this.closed || this.id !== 0 || this.reply) return;
+    this.reply = m;
+  }
+
   recv(opts: OpOptions | undefined): Promise<Message> {
     if (this.closed) return Promise.reject(nngError("ECLOSED"));
     const op = this.recvOp(opts);
@@ -128,6 +136,10 @@ export class ReqCtx extends ProtoContext {
       this.id = 0;
       op.resolve(m);
       return op.promise;
+    }
+    if (this.id === 0 && this.connReset) {
+      this.connReset = false;
+      return Promise.reject(nngError("ECONNRESET", "the pipe carrying the request closed"));
     }
     if (this.id === 0 || this.waiter) {
       return Promise.reject(nngError("ESTATE", this.waiter ? "a receive is already waiting for this request" : "no request is outstanding"));
@@ -153,6 +165,7 @@ export class ReqCtx extends ProtoContext {
     this.id = 0;
     this.pipe = undefined;
     this.reply = undefined;
+    this.connReset = false;
     const w = this.waiter;
     this.waiter = undefined;
     if (err) {
@@ -238,7 +251,7 @@ export class Req0 extends Protocol {
       p.close();
       return;
     }
-    m.header = EMPTY;
+    headerIntoBody(m);
     this.byId.get(id)?.gotReply(m);
   }
 
@@ -253,6 +266,10 @@ export class Req0 extends Protocol {
     const op = this.recvOp(opts);
     this.fq.get(op);
     return op.promise;
+  }
+  override requeue(m: Message): void {
+    if (this.raw) this.fq.unshift(m);
+    else this.main.requeue(m);
   }
   override openContext(): ProtoContext {
     if (this.raw) return super.openContext();

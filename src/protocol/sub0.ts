@@ -4,6 +4,7 @@ import { Message as Msg } from "../core/message.js";
 import { type OpOptions, type Pending, WaitQueue } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
+import { headerIntoBody } from "./common.js";
 import { PROTO } from "./ids.js";
 import { notSupported, ProtoContext, Protocol } from "./protocol.js";
 
@@ -96,6 +97,13 @@ export class SubCtx extends ProtoContext {
     return notSupported("sub sockets cannot send");
   }
 
+  override requeue(m: Message): void {
+    if (this.closed) return;
+    const w = this.waiters.shift();
+    if (w) w.resolve(m);
+    else this.queue.unshift(m);
+  }
+
   recv(opts: OpOptions | undefined): Promise<Message> {
     if (this.closed) return Promise.reject(nngError("ECLOSED"));
     const op = this.recvOp(opts);
@@ -150,6 +158,7 @@ export class Sub0 extends Protocol {
   }
   removePipe(): void {}
   pipeMessage(_p: Pipe, m: Message): void {
+    headerIntoBody(m);
     this.main.deliver(m);
     for (const c of this.contexts) c.deliver(new Msg(m.body, m.header, m.pipe));
   }
@@ -158,6 +167,9 @@ export class Sub0 extends Protocol {
   }
   recv(opts: OpOptions | undefined): Promise<Message> {
     return this.main.recv(opts);
+  }
+  override requeue(m: Message): void {
+    this.main.requeue(m);
   }
   override openContext(): ProtoContext {
     if (this.raw) return super.openContext();

@@ -1,10 +1,10 @@
 import { nngError, type NngError } from "../core/errors.js";
-import { EMPTY, type Message, shiftWord, u32be } from "../core/message.js";
+import { type Message, shiftWord, u32be } from "../core/message.js";
 import { RequestIds } from "../core/ids.js";
 import { type OpOptions, type Pending, WaitQueue } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION, DEFAULT_TTL, TTL_OPTION } from "./common.js";
+import { BUFFER_OPTION, DEFAULT_TTL, headerIntoBody, TTL_OPTION } from "./common.js";
 import { PROTO } from "./ids.js";
 import { ProtoContext, Protocol } from "./protocol.js";
 import { FairQueue, Outbox, takeBacktrace } from "./queues.js";
@@ -73,6 +73,13 @@ export class SurveyCtx extends ProtoContext {
     this.expired = false;
     this.responses = [];
     for (const w of this.waiters.drain()) w.reject(err);
+  }
+
+  override requeue(m: Message): void {
+    if (this.closed) return;
+    const w = this.waiters.shift();
+    if (w) w.resolve(m);
+    else this.responses.unshift(m);
   }
 
   gotResponse(m: Message): void {
@@ -171,7 +178,7 @@ export class Surveyor0 extends Protocol {
       p.close();
       return;
     }
-    m.header = EMPTY;
+    headerIntoBody(m);
     this.byId.get(id)?.gotResponse(m);
   }
 
@@ -185,6 +192,10 @@ export class Surveyor0 extends Protocol {
     const op = this.recvOp(opts);
     this.fq.get(op);
     return op.promise;
+  }
+  override requeue(m: Message): void {
+    if (this.raw) this.fq.unshift(m);
+    else this.main.requeue(m);
   }
   override openContext(): ProtoContext {
     if (this.raw) return super.openContext();

@@ -124,7 +124,7 @@ class InprocListener implements TransportListener {
     return Promise.resolve();
   }
 
-  accept(onPipe: (p: TransportPipe) => void): void {
+  accept(onPipe: (p: TransportPipe) => void, _onError?: (err: NngError) => void): void {
     this.onPipe = onPipe;
   }
 

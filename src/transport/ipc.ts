@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import net from "node:net";
-import { fromSystemError, nngError } from "../core/errors.js";
+import { fromSystemError, nngError, type NngError } from "../core/errors.js";
 import { handshake } from "./stream-pipe.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
 
@@ -94,7 +94,7 @@ class IpcListener implements TransportListener {
     if (perms !== undefined) fs.chmodSync(path, perms);
   }
 
-  accept(onPipe: (p: TransportPipe) => void): void {
+  accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {
     const path = this.init.url.host;
     this.server?.on("connection", (sock) => {
       if (this.abort.signal.aborted) {
@@ -108,7 +108,10 @@ class IpcListener implements TransportListener {
           this.conns.delete(sock);
           onPipe(p);
         },
-        () => this.conns.delete(sock),
+        (err: NngError) => {
+          this.conns.delete(sock);
+          if (!this.abort.signal.aborted) onError?.(err);
+        },
       );
     });
   }

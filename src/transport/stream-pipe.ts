@@ -105,7 +105,10 @@ export class StreamPipe implements TransportPipe {
       return;
     }
     this.handlers = h;
-    this.resume();
+    // Deliver from a microtask, as inproc does: bytes that came with the peer's header may
+    // hold a message, or a bad frame that closes the pipe, and the owner must finish wiring
+    // the pipe (socket pipe table, dialer/listener bookkeeping) before any handler runs.
+    queueMicrotask(() => this.resume());
   }
 
   send(header: Uint8Array, body: Uint8Array): boolean {

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { fromSystemError, nngError } from "../core/errors.js";
+import { fromSystemError, nngError, type NngError } from "../core/errors.js";
 import { formatTcpUrl } from "../core/url.js";
 import { handshake } from "./stream-pipe.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
@@ -94,7 +94,7 @@ class TcpListener implements TransportListener {
     });
   }
 
-  accept(onPipe: (p: TransportPipe) => void): void {
+  accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {
     this.server?.on("connection", (sock) => {
       if (this.abort.signal.aborted) {
         sock.destroy();
@@ -116,7 +116,10 @@ class TcpListener implements TransportListener {
           this.conns.delete(sock);
           onPipe(p);
         },
-        () => this.conns.delete(sock),
+        (err: NngError) => {
+          this.conns.delete(sock);
+          if (!this.abort.signal.aborted) onError?.(err);
+        },
       );
     });
   }
@@ -134,6 +137,10 @@ class TcpListener implements TransportListener {
 
 /** SP over TCP: 8-byte handshake, then u64 length-prefixed frames. @internal */
 export const tcpTransport: Transport = {
-  dialer: (init) => new TcpDialer(init),
+  dialer: (init) => {
+    // nng refuses a dial URL without host or port when the dialer is created.
+    if (!init.url.host || init.url.port === null) throw nngError("EADDRINVAL", `tcp dial needs host and port: ${init.url.url}`);
+    return new TcpDialer(init);
+  },
   listener: (init) => new TcpListener(init),
 };

@@ -55,7 +55,7 @@ export interface TransportListener {
   /** Binds; EADDRINUSE/EADDRINVAL/… reject here. */
   bind(): Promise<void>;
   /** Accepts in the background; each pipe arrives after its handshake. */
-  accept(onPipe: (p: TransportPipe) => void): void;
+  accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void;
   /** The URL with the real port after binding to port 0. */
   readonly boundUrl: string;
   readonly boundPort: number | undefined;
