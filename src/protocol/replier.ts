@@ -1,11 +1,10 @@
 import { nngError } from "../core/errors.js";
 import { EMPTY, Message, shiftWord, u32be } from "../core/message.js";
 import type { OpOptions, Pending } from "../core/op.js";
-import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION, DEFAULT_TTL, TTL_OPTION } from "./common.js";
-import { ProtoContext, Protocol } from "./protocol.js";
-import { FairQueue, Outbox, takeBacktrace } from "./queues.js";
+import { ContextProtocol } from "./context-protocol.js";
+import { ProtoContext } from "./protocol.js";
+import { Outbox, takeBacktrace } from "./queues.js";
 
 /** Replies wait in the pipe's queue while it is busy; raw replies beyond this are dropped. */
 const RAW_PIPE_QUEUE = 64;
@@ -79,30 +78,12 @@ export class ReplierCtx extends ProtoContext {
  * pushes the pipe id onto the header on receive and pops it on send.
  * @internal
  */
-export abstract class Replier extends Protocol {
+export abstract class Replier extends ContextProtocol<ReplierCtx> {
   readonly pipes = new Map<number, Pipe>();
-  readonly contexts = new Set<ReplierCtx>();
-  readonly fq = new FairQueue(1);
-  private ttl = DEFAULT_TTL;
-  private readonly main = new ReplierCtx(this);
+  protected readonly main = new ReplierCtx(this);
 
-  override optionSpec(name: string): OptionSpec | undefined {
-    if (name === "ttl-max") return TTL_OPTION;
-    if (name === "recv-buffer" || name === "send-buffer") return BUFFER_OPTION;
-    return super.optionSpec(name);
-  }
-  override getOpt(name: string): OptionValue | undefined {
-    if (name === "ttl-max") return this.ttl;
-    if (name === "recv-buffer") return this.fq.cap;
-    if (name === "send-buffer") return 0;
-    return this.raw ? super.getOpt(name) : this.main.getOpt(name);
-  }
-  override setOpt(name: string, v: OptionValue): void {
-    if (name === "ttl-max") this.ttl = v as number;
-    else if (name === "recv-buffer") this.fq.cap = v as number;
-    else if (name === "send-buffer") return;
-    else if (this.raw) super.setOpt(name, v);
-    else this.main.setOpt(name, v);
+  protected newContext(): ReplierCtx {
+    return new ReplierCtx(this);
   }
 
   addPipe(p: Pipe): void {
@@ -132,29 +113,5 @@ export abstract class Replier extends Protocol {
       (p?.data as Outbox | undefined)?.push(copy.header, copy.body);
     }
     return Promise.resolve();
-  }
-  recv(opts: OpOptions | undefined): Promise<Message> {
-    if (!this.raw) return this.main.recv(opts);
-    const op = this.recvOp(opts);
-    this.fq.get(op);
-    return op.promise;
-  }
-  override requeue(m: Message): void {
-    if (this.raw) this.fq.unshift(m);
-    else this.main.requeue(m);
-  }
-  override openContext(): ProtoContext {
-    if (this.raw) return super.openContext();
-    const c = new ReplierCtx(this);
-    c.recvTimeout = this.main.recvTimeout;
-    c.sendTimeout = this.main.sendTimeout;
-    this.contexts.add(c);
-    return c;
-  }
-  close(): void {
-    this.closed = true;
-    this.main.close();
-    for (const c of [...this.contexts]) c.close();
-    this.fq.failAll(nngError("ECLOSED"));
   }
 }

@@ -4,10 +4,11 @@ import { RequestIds } from "../core/ids.js";
 import type { OpOptions, Pending } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION, DEFAULT_TTL, headerIntoBody, TTL_OPTION } from "./common.js";
+import { headerIntoBody } from "./common.js";
+import { ContextProtocol } from "./context-protocol.js";
 import { PROTO } from "./ids.js";
-import { ProtoContext, Protocol } from "./protocol.js";
-import { FairQueue, LoadBalancer, type Outgoing, takeBacktrace } from "./queues.js";
+import { ProtoContext } from "./protocol.js";
+import { LoadBalancer, type Outgoing, takeBacktrace } from "./queues.js";
 
 const REQ_OPTIONS: Record<string, OptionSpec> = {
   "req:resend-time": { type: "ms" },
@@ -188,16 +189,13 @@ export class ReqCtx extends ProtoContext {
  * once when the carrying pipe dies. Raw mode (xreq) passes headers through.
  * @internal
  */
-export class Req0 extends Protocol {
+export class Req0 extends ContextProtocol<ReqCtx> {
   readonly info = PROTO.req0;
   readonly ids = new RequestIds();
   readonly byId = new Map<number, ReqCtx>();
-  readonly contexts = new Set<ReqCtx>();
   readonly lb = new LoadBalancer(0);
   resendTick = 1000;
-  private ttl = DEFAULT_TTL;
-  private readonly main: ReqCtx;
-  private readonly fq = new FairQueue(1);
+  protected readonly main: ReqCtx;
   private readonly pipeSet = new Set<Pipe>();
 
   constructor(raw: boolean) {
@@ -205,23 +203,16 @@ export class Req0 extends Protocol {
     this.main = new ReqCtx(this);
   }
 
-  override optionSpec(name: string): OptionSpec | undefined {
-    if (name === "ttl-max") return TTL_OPTION;
-    if (name === "recv-buffer" || name === "send-buffer") return BUFFER_OPTION;
-    return this.raw ? super.optionSpec(name) : this.main.optionSpec(name);
+  protected override getSendBuffer(): number {
+    return this.lb.cap;
   }
-  override getOpt(name: string): OptionValue | undefined {
-    if (name === "ttl-max") return this.ttl;
-    if (name === "recv-buffer") return this.fq.cap;
-    if (name === "send-buffer") return this.lb.cap;
-    return this.raw ? super.getOpt(name) : this.main.getOpt(name);
+  protected override setSendBuffer(n: number): void {
+    this.lb.cap = n;
   }
-  override setOpt(name: string, v: OptionValue): void {
-    if (name === "ttl-max") this.ttl = v as number;
-    else if (name === "recv-buffer") this.fq.cap = v as number;
-    else if (name === "send-buffer") this.lb.cap = v as number;
-    else if (this.raw) super.setOpt(name, v);
-    else this.main.setOpt(name, v);
+  protected newContext(): ReqCtx {
+    const c = new ReqCtx(this);
+    c.resendTime = this.main.resendTime;
+    return c;
   }
 
   addPipe(p: Pipe): void {
@@ -261,30 +252,8 @@ export class Req0 extends Protocol {
     this.lb.send({ header: m.header, body: m.body, op });
     return op.promise;
   }
-  recv(opts: OpOptions | undefined): Promise<Message> {
-    if (!this.raw) return this.main.recv(opts);
-    const op = this.recvOp(opts);
-    this.fq.get(op);
-    return op.promise;
-  }
-  override requeue(m: Message): void {
-    if (this.raw) this.fq.unshift(m);
-    else this.main.requeue(m);
-  }
-  override openContext(): ProtoContext {
-    if (this.raw) return super.openContext();
-    const c = new ReqCtx(this);
-    c.recvTimeout = this.main.recvTimeout;
-    c.sendTimeout = this.main.sendTimeout;
-    c.resendTime = this.main.resendTime;
-    this.contexts.add(c);
-    return c;
-  }
-  close(): void {
-    this.closed = true;
-    this.main.close();
-    for (const c of [...this.contexts]) c.close();
-    this.fq.failAll(nngError("ECLOSED"));
+  override close(): void {
+    super.close();
     this.lb.failAll(nngError("ECLOSED"));
   }
 }

@@ -4,10 +4,11 @@ import { RequestIds } from "../core/ids.js";
 import { type OpOptions, type Pending, WaitQueue } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
-import { BUFFER_OPTION, DEFAULT_TTL, headerIntoBody, TTL_OPTION } from "./common.js";
+import { headerIntoBody } from "./common.js";
+import { ContextProtocol } from "./context-protocol.js";
 import { PROTO } from "./ids.js";
-import { ProtoContext, Protocol } from "./protocol.js";
-import { FairQueue, Outbox, takeBacktrace } from "./queues.js";
+import { ProtoContext } from "./protocol.js";
+import { Outbox, takeBacktrace } from "./queues.js";
 
 /** Survey copies queued per pipe (cooked 8, raw 16); more are dropped for that pipe. */
 const SURVEY_PIPE_QUEUE = 8;
@@ -121,38 +122,22 @@ export class SurveyCtx extends ProtoContext {
  * headers as given and hands back the backtrace.
  * @internal
  */
-export class Surveyor0 extends Protocol {
+export class Surveyor0 extends ContextProtocol<SurveyCtx> {
   readonly info = PROTO.surveyor0;
   readonly ids = new RequestIds();
   readonly byId = new Map<number, SurveyCtx>();
   readonly pipes = new Map<number, Pipe>();
-  readonly contexts = new Set<SurveyCtx>();
-  private ttl = DEFAULT_TTL;
-  private readonly main: SurveyCtx;
-  private readonly fq = new FairQueue(1);
+  protected readonly main: SurveyCtx;
 
   constructor(raw: boolean) {
     super(raw);
     this.main = new SurveyCtx(this);
   }
 
-  override optionSpec(name: string): OptionSpec | undefined {
-    if (name === "ttl-max") return TTL_OPTION;
-    if (name === "recv-buffer" || name === "send-buffer") return BUFFER_OPTION;
-    return this.raw ? super.optionSpec(name) : this.main.optionSpec(name);
-  }
-  override getOpt(name: string): OptionValue | undefined {
-    if (name === "ttl-max") return this.ttl;
-    if (name === "recv-buffer") return this.fq.cap;
-    if (name === "send-buffer") return 0;
-    return this.raw ? super.getOpt(name) : this.main.getOpt(name);
-  }
-  override setOpt(name: string, v: OptionValue): void {
-    if (name === "ttl-max") this.ttl = v as number;
-    else if (name === "recv-buffer") this.fq.cap = v as number;
-    else if (name === "send-buffer") return;
-    else if (this.raw) super.setOpt(name, v);
-    else this.main.setOpt(name, v);
+  protected newContext(): SurveyCtx {
+    const c = new SurveyCtx(this);
+    c.surveyTime = this.main.surveyTime;
+    return c;
   }
 
   addPipe(p: Pipe): void {
@@ -186,30 +171,5 @@ export class Surveyor0 extends Protocol {
     if (!this.raw) return this.main.send(m, opts);
     for (const p of this.pipes.values()) (p.data as Outbox).push(m.header, m.body);
     return Promise.resolve();
-  }
-  recv(opts: OpOptions | undefined): Promise<Message> {
-    if (!this.raw) return this.main.recv(opts);
-    const op = this.recvOp(opts);
-    this.fq.get(op);
-    return op.promise;
-  }
-  override requeue(m: Message): void {
-    if (this.raw) this.fq.unshift(m);
-    else this.main.requeue(m);
-  }
-  override openContext(): ProtoContext {
-    if (this.raw) return super.openContext();
-    const c = new SurveyCtx(this);
-    c.recvTimeout = this.main.recvTimeout;
-    c.sendTimeout = this.main.sendTimeout;
-    c.surveyTime = this.main.surveyTime;
-    this.contexts.add(c);
-    return c;
-  }
-  close(): void {
-    this.closed = true;
-    this.main.close();
-    for (const c of [...this.contexts]) c.close();
-    this.fq.failAll(nngError("ECLOSED"));
   }
 }
