@@ -82,14 +82,15 @@ describe("device", () => {
       open.push(front, back, server);
       deviceAio(front, back);
       await pipes(back);
+      // Serve every request that comes through (not just one), so a stray peer cannot starve nngcat.
       const served = (async () => {
-        const q = await server.recv({ mode: "string", timeout: 10_000 });
-        await server.send(`echo:${q}`);
+        for await (const q of server.messages({ mode: "string" })) await server.send(`echo:${q}`);
       })();
       const peer = spawnPeer("nngcat", ["--req", "--dial", front.listeners[0]!.url, "--data", "hello", "--ascii", "--count", "1", "--recv-timeout", "10"]);
       peers.push(peer);
+      await until(() => peer.out().includes("echo:hello"), 15_000, "nngcat to print the reply");
+      await server.close();
       await served;
-      await until(() => peer.out().includes("echo:hello"), 10_000, "nngcat to print the reply");
     });
 
     it("our req → our device → nngcat --rep", async () => {
