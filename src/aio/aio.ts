@@ -5,7 +5,14 @@ import { checkRecvMode, decodeBody, type RecvMode, type SendMode } from "../seri
 import type { ConditionVariable } from "./cv.js";
 import type { Nano } from "../nano.js";
 
-/** The value `.data` / `.result` read as while an {@link Aio} is still running. */
+/**
+ * The value `.data` / `.result` read as while an {@link Aio} is still running.
+ *
+ * @example
+ * ```ts
+ * if (aio.data === UNRESOLVED) console.log("still waiting");
+ * ```
+ */
 export const UNRESOLVED: unique symbol = Symbol.for("nanonext.unresolved");
 /** The type of {@link UNRESOLVED}. */
 export type Unresolved = typeof UNRESOLVED;
@@ -230,6 +237,13 @@ export async function collectAio(x: AioGroup): Promise<unknown> {
 /**
  * Resolves with the index of the first aio in `aios` to complete (0-based;
  * −1 for an empty list), waiting if none has yet (nanonext's `race_aio`).
+ *
+ * @example
+ * ```ts
+ * const aios = [recvAio(a), recvAio(b)];
+ * const first = await raceAio(aios);
+ * stopAio(aios); // cancel the others
+ * ```
  */
 export async function raceAio(aios: readonly Aio<unknown>[]): Promise<number> {
   if (aios.length === 0) return -1;
@@ -238,12 +252,27 @@ export async function raceAio(aios: readonly Aio<unknown>[]): Promise<number> {
   return Promise.race(aios.map((a, i) => a.wait().then(() => i)));
 }
 
-/** Cancels an aio, or every aio in an array/record (nanonext's `stop_aio`). */
+/**
+ * Cancels an aio, or every aio in an array/record (nanonext's `stop_aio`).
+ * They complete with ECANCELED; a cancelled receive loses no message.
+ *
+ * @example
+ * ```ts
+ * stopAio([aio1, aio2]);
+ * ```
+ */
 export function stopAio(x: AioGroup): void {
   for (const a of members(x)) a.stop();
 }
 
-/** True for an {@link Aio}. */
+/**
+ * True for an {@link Aio}.
+ *
+ * @example
+ * ```ts
+ * isAio(recvAio(sock)); // true
+ * ```
+ */
 export function isAio(x: unknown): x is Aio<unknown> {
   return x instanceof Aio;
 }
