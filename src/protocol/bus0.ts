@@ -1,12 +1,11 @@
-import { nngError } from "../core/errors.js";
 import { EMPTY, Message, shiftWord, u32be } from "../core/message.js";
 import type { OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 import { BUFFER_OPTION, headerIntoBody } from "./common.js";
 import { PROTO } from "./ids.js";
-import { Protocol } from "./protocol.js";
-import { FairQueue, Outbox } from "./queues.js";
+import { QueuedProtocol } from "./queued-protocol.js";
+import { Outbox } from "./queues.js";
 
 /** Per-pipe send queue of bus; a full queue drops the message for that pipe. */
 const BUS_PIPE_QUEUE = 16;
@@ -18,9 +17,8 @@ const BUS_PIPE_QUEUE = 16;
  * message to everyone but its origin.
  * @internal
  */
-export class Bus0 extends Protocol {
+export class Bus0 extends QueuedProtocol {
   readonly info = PROTO.bus0;
-  private readonly fq = new FairQueue(1);
   private readonly pipes = new Map<number, Pipe>();
   private sendBuffer = BUS_PIPE_QUEUE;
 
@@ -66,17 +64,5 @@ export class Bus0 extends Protocol {
       if (p.id !== skip) (p.data as Outbox).push(header, m.body);
     }
     return Promise.resolve();
-  }
-  recv(opts: OpOptions | undefined): Promise<Message> {
-    const op = this.recvOp(opts);
-    this.fq.get(op);
-    return op.promise;
-  }
-  override requeue(m: Message): void {
-    this.fq.unshift(m);
-  }
-  close(): void {
-    this.closed = true;
-    this.fq.failAll(nngError("ECLOSED"));
   }
 }

@@ -1,10 +1,9 @@
-import { nngError } from "../core/errors.js";
 import type { Message } from "../core/message.js";
 import type { OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import { BUFFER_OPTION, DEFAULT_TTL, TTL_OPTION } from "./common.js";
-import { type ProtoContext, Protocol } from "./protocol.js";
-import { FairQueue } from "./queues.js";
+import type { ProtoContext } from "./protocol.js";
+import { QueuedProtocol } from "./queued-protocol.js";
 
 /**
  * Shared shape of req, rep, surveyor and respondent: cooked sockets forward
@@ -12,10 +11,8 @@ import { FairQueue } from "./queues.js";
  * one fair queue. `ttl-max`, `recv-buffer` and `send-buffer` live here.
  * @internal
  */
-export abstract class ContextProtocol<C extends ProtoContext> extends Protocol {
+export abstract class ContextProtocol<C extends ProtoContext> extends QueuedProtocol {
   readonly contexts = new Set<C>();
-  /** Raw-mode receive queue (cooked replier contexts share it too). */
-  readonly fq = new FairQueue(1);
   protected ttl = DEFAULT_TTL;
   protected abstract readonly main: C;
 
@@ -47,14 +44,11 @@ export abstract class ContextProtocol<C extends ProtoContext> extends Protocol {
     else this.main.setOpt(name, v);
   }
 
-  recv(opts: OpOptions | undefined): Promise<Message> {
-    if (!this.raw) return this.main.recv(opts);
-    const op = this.recvOp(opts);
-    this.fq.get(op);
-    return op.promise;
+  override recv(opts: OpOptions | undefined): Promise<Message> {
+    return this.raw ? super.recv(opts) : this.main.recv(opts);
   }
   override requeue(m: Message): void {
-    if (this.raw) this.fq.unshift(m);
+    if (this.raw) super.requeue(m);
     else this.main.requeue(m);
   }
   override openContext(): ProtoContext {
@@ -65,10 +59,9 @@ export abstract class ContextProtocol<C extends ProtoContext> extends Protocol {
     this.contexts.add(c);
     return c;
   }
-  close(): void {
-    this.closed = true;
+  override close(): void {
     this.main.close();
     for (const c of [...this.contexts]) c.close();
-    this.fq.failAll(nngError("ECLOSED"));
+    super.close();
   }
 }

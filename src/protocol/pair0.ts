@@ -5,18 +5,17 @@ import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 import { BUFFER_OPTION, headerIntoBody } from "./common.js";
 import { PROTO } from "./ids.js";
-import { Protocol } from "./protocol.js";
-import { FairQueue, LoadBalancer } from "./queues.js";
+import { QueuedProtocol } from "./queued-protocol.js";
+import { LoadBalancer } from "./queues.js";
 
 /**
  * pair0: one peer at a time, no header. A second connection passes the
  * handshake and is then closed (EBUSY). Sends wait while the peer is busy.
  * @internal
  */
-export class Pair0 extends Protocol {
+export class Pair0 extends QueuedProtocol {
   readonly info = PROTO.pair0;
   private pipe: Pipe | undefined;
-  private readonly fq = new FairQueue(0);
   private readonly lb = new LoadBalancer(0);
 
   protected override get ownOptions(): Record<string, OptionSpec> {
@@ -56,17 +55,11 @@ export class Pair0 extends Protocol {
     this.lb.send({ header: this.raw ? m.header : EMPTY, body: m.body, op });
     return op.promise;
   }
-  recv(opts: OpOptions | undefined): Promise<Message> {
-    const op = this.recvOp(opts);
-    this.fq.get(op);
-    return op.promise;
+  constructor(raw: boolean) {
+    super(raw, 0);
   }
-  override requeue(m: Message): void {
-    this.fq.unshift(m);
-  }
-  close(): void {
-    this.closed = true;
-    this.fq.failAll(nngError("ECLOSED"));
+  override close(): void {
+    super.close();
     this.lb.failAll(nngError("ECLOSED"));
   }
 }

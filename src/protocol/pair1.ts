@@ -5,8 +5,8 @@ import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 import { BUFFER_OPTION, DEFAULT_TTL, TTL_OPTION } from "./common.js";
 import { PROTO } from "./ids.js";
-import { Protocol } from "./protocol.js";
-import { FairQueue, LoadBalancer, Outbox } from "./queues.js";
+import { QueuedProtocol } from "./queued-protocol.js";
+import { LoadBalancer, Outbox } from "./queues.js";
 
 /** Each poly pipe queues at most 2 messages; more are dropped (nng). */
 const POLY_PIPE_QUEUE = 2;
@@ -19,10 +19,9 @@ const POLY_PIPE_QUEUE = 2;
  * first pipe) and is dropped silently when that pipe is gone or full.
  * @internal
  */
-export class Pair1 extends Protocol {
+export class Pair1 extends QueuedProtocol {
   readonly info = PROTO.pair1;
   private ttl = DEFAULT_TTL;
-  private readonly fq: FairQueue;
   private readonly lb = new LoadBalancer(0);
   private readonly pipes = new Map<number, Pipe>();
 
@@ -30,8 +29,7 @@ export class Pair1 extends Protocol {
     raw: boolean,
     readonly poly: boolean,
   ) {
-    super(raw);
-    this.fq = new FairQueue(poly ? 1 : 0);
+    super(raw, poly ? 1 : 0);
   }
 
   protected override get ownOptions(): Record<string, OptionSpec> {
@@ -103,17 +101,8 @@ export class Pair1 extends Protocol {
     this.lb.send({ header, body: m.body, op });
     return op.promise;
   }
-  recv(opts: OpOptions | undefined): Promise<Message> {
-    const op = this.recvOp(opts);
-    this.fq.get(op);
-    return op.promise;
-  }
-  override requeue(m: Message): void {
-    this.fq.unshift(m);
-  }
-  close(): void {
-    this.closed = true;
-    this.fq.failAll(nngError("ECLOSED"));
+  override close(): void {
+    super.close();
     this.lb.failAll(nngError("ECLOSED"));
   }
 }
