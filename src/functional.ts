@@ -6,6 +6,7 @@ import type { Listener } from "./core/listener.js";
 import type { ProtocolName } from "./protocol/registry.js";
 import type { RecvMode } from "./serial/modes.js";
 import { Nano } from "./nano.js";
+import type { TlsConfig } from "./tls/config.js";
 
 /** Options of {@link socket} and {@link nano}; other keys are nng option names set before dialing. */
 export interface SocketOptions {
@@ -17,11 +18,13 @@ export interface SocketOptions {
   raw?: boolean | undefined;
   /** Dialers: `true` background (default), `"sync"`/`null` wait for the first connection, `false` not started. Listeners: `false` not started. */
   autostart?: boolean | "sync" | null | undefined;
+  /** TLS settings (from {@link tlsConfig}) for every `wss://` and `tls+tcp://` URL dialed or listened on. */
+  tls?: TlsConfig | undefined;
   /** Any nng option by name, e.g. `"recv-timeout": 1000`. */
   [option: string]: unknown;
 }
 
-const NON_OPTIONS = new Set(["dial", "listen", "raw", "autostart"]);
+const NON_OPTIONS = new Set(["dial", "listen", "raw", "autostart", "tls"]);
 
 function list(v: string | readonly string[] | undefined): readonly string[] {
   return v === undefined ? [] : typeof v === "string" ? [v] : v;
@@ -47,8 +50,9 @@ export async function socket(protocol: ProtocolName, opts: SocketOptions = {}): 
       if (!NON_OPTIONS.has(k) && v !== undefined) s.setOpt(k, v);
     }
     const start = opts.autostart === undefined ? true : opts.autostart;
-    for (const url of list(opts.listen)) await s.listen(url, { autostart: start !== false });
-    for (const url of list(opts.dial)) await s.dial(url, { autostart: start });
+    const tls = opts.tls;
+    for (const url of list(opts.listen)) await s.listen(url, { autostart: start !== false, tls });
+    for (const url of list(opts.dial)) await s.dial(url, { autostart: start, tls });
   } catch (err) {
     await s.close();
     throw err;

@@ -52,6 +52,8 @@ export {
   type Connection,
 } from "./functional.js";
 export { Nano } from "./nano.js";
+export { tlsConfig, TlsConfig, type TlsConfigOptions, type TlsAuthMode } from "./tls/config.js";
+export { writeCert, type WriteCertOptions, type CertPair } from "./tls/cert.js";
 export {
   Aio,
   UNRESOLVED,

@@ -159,7 +159,7 @@ describe("API behaviour", () => {
     it("bad URLs: EADDRINVAL or ENOTSUP, nothing added", async () => {
       const s = await open("rep");
       await rejects(s.listen("tcp://127.0.0.1:1/path"), "EADDRINVAL");
-      await rejects(s.listen("ws://127.0.0.1:0/x"), "ENOTSUP");
+      await rejects(s.listen("zt://127.0.0.1:0/x"), "ENOTSUP");
       await rejects(s.listen("nope://x"), "ENOTSUP");
       await rejects(s.dial("tcp://127.0.0.1:1?q"), "EADDRINVAL");
       await rejects(s.dial("tcp://127.0.0.1"), "EADDRINVAL");

@@ -94,7 +94,7 @@ describe("core/url parseUrl (wire-protocol.md §2.5, §3.2, §6)", () => {
   });
 
   describe("schemes and malformed input", () => {
-    for (const url of ["foo://x", "http://127.0.0.1:80", "udp://127.0.0.1:1", "ws://127.0.0.1:5555/a", "wss://h:1", "tls+tcp://127.0.0.1:1", "abstract://x", "zt://x"]) {
+    for (const url of ["foo://x", "http://127.0.0.1:80", "udp://127.0.0.1:1", "socket://3", "abstract://x", "zt://x"]) {
       it(`${url} → ENOTSUP`, () => {
         throws(() => parseUrl(url), "ENOTSUP");
       });

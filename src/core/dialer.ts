@@ -6,10 +6,12 @@ import type { Pipe } from "./pipe.js";
 import type { SpUrl } from "./url.js";
 import type { TransportDialer, TransportPipe } from "../transport/transport.js";
 import { transportFor } from "../transport/registry.js";
+import type { ProtocolInfo } from "../protocol/protocol.js";
 
 /** What a dialer needs from its socket. @internal */
 export interface DialerHost {
   readonly selfId: number;
+  readonly info: ProtocolInfo;
   readonly socketId: number;
   /** Hands a connected pipe to the protocol; null when it was rejected. */
   attach(tp: TransportPipe, endpoint: number, onClose: () => void): Pipe | null;
@@ -61,7 +63,7 @@ export class Dialer {
     this.config = config;
     this.reconnectMin = reconnect.min;
     this.reconnectMax = reconnect.max;
-    this.td = transportFor(url).dialer({ url, self: host.selfId, config });
+    this.td = transportFor(url).dialer({ url, self: host.selfId, info: host.info, config });
   }
 
   /** `"not started"`, `"started"` or `"closed"`. */

@@ -6,11 +6,13 @@ import type { Pipe } from "./pipe.js";
 import type { SpUrl } from "./url.js";
 import type { TransportListener, TransportPipe } from "../transport/transport.js";
 import { transportFor } from "../transport/registry.js";
+import type { ProtocolInfo } from "../protocol/protocol.js";
 import type { EndpointState } from "./dialer.js";
 
 /** What a listener needs from its socket. @internal */
 export interface ListenerHost {
   readonly selfId: number;
+  readonly info: ProtocolInfo;
   readonly socketId: number;
   attach(tp: TransportPipe, endpoint: number, onClose: () => void): Pipe | null;
   listenerClosed(l: Listener): void;
@@ -45,7 +47,7 @@ export class Listener {
   ) {
     this.requested = url.url;
     this.config = config;
-    this.tl = transportFor(url).listener({ url, self: host.selfId, config });
+    this.tl = transportFor(url).listener({ url, self: host.selfId, info: host.info, config });
   }
 
   /** The listening URL; for tcp the port is the one really bound. */

@@ -1,4 +1,5 @@
 import { nngError } from "./errors.js";
+import type { TlsConfig } from "../tls/config.js";
 
 /**
  * Value kinds of nng options: durations in ms (−1 = infinite), bounded ints,
@@ -99,4 +100,6 @@ export interface EndpointConfig {
   tcpNoDelay: boolean;
   tcpKeepAlive: boolean;
   ipcPermissions: number | undefined;
+  /** TLS settings of `wss://` and `tls+tcp://` endpoints (ignored by other transports). */
+  tls?: TlsConfig | undefined;
 }

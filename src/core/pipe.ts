@@ -14,7 +14,7 @@ export interface PipeOwner {
 export interface PipeInfo {
   /** nng pipe id: 31-bit, unique in the process. */
   readonly id: number;
-  /** `tcp`, `ipc` or `inproc`. */
+  /** `tcp`, `ipc`, `inproc`, `ws`, `wss` or `tls+tcp`. */
   readonly transport: string;
   readonly localAddress: string;
   readonly remoteAddress: string;

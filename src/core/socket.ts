@@ -12,6 +12,7 @@ import { Listener } from "./listener.js";
 import type { Protocol, ProtoContext, ProtocolInfo } from "../protocol/protocol.js";
 import { createProtocol, type ProtocolName } from "../protocol/registry.js";
 import type { TransportPipe } from "../transport/transport.js";
+import { TlsConfig } from "../tls/config.js";
 import { checkRecvMode, decodeBody, encodeBody, type RecvMode, type SendMode, type SerialConfig, type TypedMode } from "../serial/modes.js";
 
 /** Options of one send. */
@@ -45,12 +46,20 @@ export interface DialOptions {
    * `false`: create the dialer without starting it (set options, then `start()`).
    */
   autostart?: boolean | "sync" | null | undefined;
+  /**
+   * TLS settings for `wss://` and `tls+tcp://` (ignored by other transports).
+   * Without one, the server certificate is still verified, against Node's
+   * built-in CAs.
+   */
+  tls?: TlsConfig | undefined;
 }
 
 /** Options of `listen()`. */
 export interface ListenOptions {
   /** `true` (default) binds at once; `false` creates the listener for `start()` later. */
   autostart?: boolean | undefined;
+  /** TLS settings for `wss://` and `tls+tcp://`, which need a certificate: `tlsConfig({ server: [cert, key] })`. */
+  tls?: TlsConfig | undefined;
 }
 
 /** Pipe events, as nng's pipe notifications (ADD_PRE, ADD_POST, REM_POST). */
@@ -315,13 +324,21 @@ export class Socket extends Endpoint {
   /**
    * Adds a dialer. By default it connects in the background and keeps
    * reconnecting; `autostart: "sync"` waits for the first connection.
+   * `wss://` and `tls+tcp://` verify the server certificate unless
+   * `tls` says `auth: "none"`.
    *
-   * @throws {@link NngError} ECLOSED, ENOTSUP (scheme), EADDRINVAL, ECONNREFUSED (sync)
+   * @throws {@link NngError} ECLOSED, ENOTSUP (scheme), EADDRINVAL, EBADTYPE (tls), and with `"sync"`:
+   * ECONNREFUSED (also ws HTTP 404/405), EPERM (ws 401/403), EPROTO, EPEERAUTH (untrusted certificate), ECRYPTO (name mismatch, TLS failure)
+   * @example
+   * ```ts
+   * await sock.dial("ws://127.0.0.1:5555/rpc", { autostart: "sync" });
+   * await sock.dial("tls+tcp://localhost:5556", { tls: tlsConfig({ client: caPem }) });
+   * ```
    */
   async dial(url: string, opts: DialOptions = {}): Promise<Dialer> {
     this.checkOpen();
     const parsed = parseUrl(url);
-    const d = new Dialer(this.host, parsed, { ...this.defaults }, { ...this.reconnect });
+    const d = new Dialer(this.host, parsed, { ...this.defaults, tls: checkTls(opts.tls) }, { ...this.reconnect });
     this.dialers.push(d);
     // `null` (nanonext's NA) means sync, like "sync": only a missing value defaults to background.
     const a = opts.autostart === undefined ? true : opts.autostart;
@@ -331,14 +348,22 @@ export class Socket extends Endpoint {
   }
 
   /**
-   * Adds a listener and binds it (unless `autostart: false`).
+   * Adds a listener and binds it (unless `autostart: false`). Several
+   * `ws://`/`wss://` listeners, of any sockets, may share one port on
+   * different paths.
    *
-   * @throws {@link NngError} ECLOSED, ENOTSUP, EADDRINVAL, EADDRINUSE, EPERM
+   * @throws {@link NngError} ECLOSED, ENOTSUP, EADDRINVAL, EADDRINUSE, EPERM, EINVAL (wss/tls+tcp without a certificate), EBADTYPE (tls)
+   * @example
+   * ```ts
+   * const l = await sock.listen("ws://127.0.0.1:0/rpc");
+   * l.url; // ws://127.0.0.1:40123/rpc
+   * await sock.listen("wss://0.0.0.0:8443/sp", { tls: tlsConfig({ server: [certPem, keyPem] }) });
+   * ```
    */
   async listen(url: string, opts: ListenOptions = {}): Promise<Listener> {
     this.checkOpen();
     const parsed = parseUrl(url);
-    const l = new Listener(this.host, parsed, { ...this.defaults });
+    const l = new Listener(this.host, parsed, { ...this.defaults, tls: checkTls(opts.tls) });
     this.listeners.push(l);
     if (opts.autostart === false) return l;
     try {
@@ -535,6 +560,9 @@ export class Socket extends Endpoint {
     get socketId(): number {
       return s.id;
     },
+    get info(): ProtocolInfo {
+      return s.proto.info;
+    },
     attach: (tp: TransportPipe, endpoint: number, onClose: () => void) => s.attach(tp, endpoint, onClose),
     dialerClosed: (d: Dialer) => remove(s.dialers, d),
     listenerClosed: (l: Listener) => remove(s.listeners, l),
@@ -587,6 +615,12 @@ export class Socket extends Endpoint {
       // A throwing event handler must not break the pipe machinery.
     }
   }
+}
+
+function checkTls(tls: unknown): TlsConfig | undefined {
+  if (tls === undefined || tls === null) return undefined;
+  if (!(tls instanceof TlsConfig)) throw nngError("EBADTYPE", "tls takes a tlsConfig()");
+  return tls;
 }
 
 function remove<T>(arr: T[], v: T): void {

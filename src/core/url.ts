@@ -4,14 +4,16 @@ import { nngError } from "./errors.js";
 export interface SpUrl {
   /** The scheme as written (`tcp`, `tcp6`, `ipc`, `unix`, `inproc`, …). */
   scheme: string;
-  /** The transport that serves it (`tcp`, `ipc`, `inproc`). */
-  transport: "tcp" | "ipc" | "inproc";
-  /** Host for tcp ("" = every interface); the path for ipc; the name for inproc. */
+  /** The transport that serves it (`tcp`, `ipc`, `inproc`, `ws`, `wss`, `tls`). */
+  transport: "tcp" | "ipc" | "inproc" | "ws" | "wss" | "tls";
+  /** Host for tcp/tls/ws ("" = every interface); the path for ipc; the name for inproc. */
   host: string;
-  /** Port for tcp; null when the URL gives none. */
+  /** Port for tcp/tls/ws; null when the URL gives none (ws: 80, wss: 443). */
   port: number | null;
-  /** Address family restriction of tcp4/tcp6. */
+  /** Address family restriction of tcp4/tcp6 (and tls+tcp4, ws4, …). */
   family: 0 | 4 | 6;
+  /** ws/wss: the HTTP request path as written (may be "", which serves and requests `/`). */
+  path?: string;
   /** The URL as given. */
   url: string;
 }
@@ -23,10 +25,19 @@ const SCHEMES: Record<string, { transport: SpUrl["transport"]; family: 0 | 4 | 6
   ipc: { transport: "ipc", family: 0 },
   unix: { transport: "ipc", family: 0 },
   inproc: { transport: "inproc", family: 0 },
+  "tls+tcp": { transport: "tls", family: 0 },
+  "tls+tcp4": { transport: "tls", family: 4 },
+  "tls+tcp6": { transport: "tls", family: 6 },
+  ws: { transport: "ws", family: 0 },
+  ws4: { transport: "ws", family: 4 },
+  ws6: { transport: "ws", family: 6 },
+  wss: { transport: "wss", family: 0 },
+  wss4: { transport: "wss", family: 4 },
+  wss6: { transport: "wss", family: 6 },
 };
 
 /** Schemes nng knows that this build does not serve yet. */
-const LATER = new Set(["ws", "ws4", "ws6", "wss", "wss4", "wss6", "tls+tcp", "tls+tcp4", "tls+tcp6", "abstract", "socket", "zt", "udp"]);
+const LATER = new Set(["abstract", "socket", "zt", "udp"]);
 
 /** Longest ipc path nng accepts (NNG_MAXADDRLEN); Linux's sun_path is 108. */
 const MAX_IPC_PATH = 107;
@@ -57,7 +68,20 @@ export function parseUrl(url: unknown): SpUrl {
     }
     return { scheme, transport: "ipc", host: rest, port: null, family: 0, url };
   }
-  return parseTcp(scheme, rest, kind.family, url);
+  if (kind.transport === "ws" || kind.transport === "wss") return parseWs(scheme, kind.transport, rest, kind.family, url);
+  const parsed = parseTcp(scheme, rest, kind.family, url);
+  if (kind.transport === "tls") parsed.transport = "tls";
+  return parsed;
+}
+
+/** `ws://host[:port][/path]`: a tcp authority plus an HTTP path (query allowed, no fragment). */
+function parseWs(scheme: string, transport: "ws" | "wss", rest: string, family: 0 | 4 | 6, url: string): SpUrl {
+  const slash = rest.indexOf("/");
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? "" : rest.slice(slash);
+  if (/[#\s]/.test(path)) throw nngError("EADDRINVAL", `bad ws path in ${url}`);
+  const parsed = parseTcp(scheme, authority, family, url);
+  return { ...parsed, transport, path };
 }
 
 function parseTcp(scheme: string, rest: string, family: 0 | 4 | 6, url: string): SpUrl {
@@ -65,7 +89,7 @@ function parseTcp(scheme: string, rest: string, family: 0 | 4 | 6, url: string):
   const slash = rest.indexOf("/");
   const authority = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? "" : rest.slice(slash);
-  if (path !== "" && path !== "/") throw nngError("EADDRINVAL", `tcp address takes no path: ${url}`);
+  if (path !== "" && path !== "/") throw nngError("EADDRINVAL", `${scheme} address takes no path: ${url}`);
   let host: string;
   let portText: string;
   if (authority.startsWith("[")) {

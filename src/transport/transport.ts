@@ -2,6 +2,7 @@ import type { NngError } from "../core/errors.js";
 import type { Message } from "../core/message.js";
 import type { EndpointConfig } from "../core/options.js";
 import type { SpUrl } from "../core/url.js";
+import type { ProtocolInfo } from "../protocol/protocol.js";
 
 /** What a transport pipe reports to its owner. @internal */
 export interface PipeHandlers {
@@ -40,6 +41,8 @@ export interface TransportInit {
   url: SpUrl;
   /** Our protocol id, sent in the handshake. */
   self: number;
+  /** Ids and names of our protocol and its peer (ws needs the names for its subprotocol). */
+  info: ProtocolInfo;
   config: EndpointConfig;
 }
 

@@ -1,0 +1,191 @@
+import net from "node:net";
+import tls from "node:tls";
+import { fromSystemError, nngError } from "../core/errors.js";
+import type { SpUrl } from "../core/url.js";
+import { checkClient, serverOptions, type TlsConfig } from "../tls/config.js";
+import { HANDSHAKE_TIMEOUT_MS } from "./stream-pipe.js";
+import { httpError, parseUpgradeHead, routeKey, type UpgradeRequest } from "./ws-upgrade.js";
+
+/** One SP listener's path on a shared server. @internal */
+export interface WsRoute {
+  /** The only `Sec-WebSocket-Protocol` accepted: `<own protocol name>.sp.nanomsg.org`. */
+  readonly subprotocol: string;
+  /** Takes a request that passed path, method and subprotocol checks; `rest` is what followed the head. */
+  upgrade(req: UpgradeRequest, sock: net.Socket, rest: Buffer): void;
+}
+
+/**
+ * An HTTP(S) server on one address, shared by every ws listener of the
+ * process bound there (nng's HTTP server does the same): requests are routed
+ * by path, an unknown path gets 404.
+ * @internal
+ */
+export class WsServer {
+  readonly routes = new Map<string, WsRoute>();
+  readonly port: number;
+  /** The registry key: scheme, family, host and real port. */
+  readonly key: string;
+  closed = false;
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    url: SpUrl,
+    readonly secure: boolean,
+  ) {
+    this.port = (server.address() as net.AddressInfo).port;
+    this.key = serverKey(url, secure, this.port);
+  }
+
+  /** Binds a new server (EADDRINUSE, EADDRINVAL… reject). */
+  static async bind(url: SpUrl, secure: boolean, tlsCfg: TlsConfig | undefined): Promise<WsServer> {
+    const server = secure
+      ? tls.createServer({ ...serverOptions(tlsCfg, "wss"), handshakeTimeout: HANDSHAKE_TIMEOUT_MS })
+      : net.createServer();
+    const host = url.host || (url.family === 6 ? "::" : url.family === 4 ? "0.0.0.0" : undefined);
+    const listenOpts: net.ListenOptions = { port: url.port ?? (secure ? 443 : 80), backlog: 128 };
+    if (host !== undefined) listenOpts.host = host;
+    if (url.family === 6) listenOpts.ipv6Only = true;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(fromSystemError(err, "EADDRINVAL"));
+      server.once("error", onError);
+      server.listen(listenOpts, () => {
+        server.off("error", onError);
+        server.on("error", () => undefined);
+        resolve();
+      });
+    });
+    const s = new WsServer(server, url, secure);
+    s.serve(tlsCfg);
+    return s;
+  }
+
+  private serve(tlsCfg: TlsConfig | undefined): void {
+    // Every raw connection is tracked, so the last listener's close drops them all.
+    this.server.on("connection", (raw: net.Socket) => {
+      this.sockets.add(raw);
+      raw.once("close", () => this.sockets.delete(raw));
+      raw.on("error", () => undefined);
+      if (!this.secure) this.readHead(raw);
+    });
+    if (this.secure) {
+      this.server.on("tlsClientError", () => undefined);
+      this.server.on("secureConnection", (sock: tls.TLSSocket) => {
+        sock.on("error", () => undefined);
+        if (checkClient(sock, tlsCfg)) {
+          sock.destroy();
+          return;
+        }
+        this.readHead(sock);
+      });
+    }
+  }
+
+  /** Reads the request head ourselves (nng dialers may send an empty request target). */
+  private readHead(sock: net.Socket): void {
+    let got: Buffer = Buffer.alloc(0);
+    const done = () => {
+      clearTimeout(timer);
+      sock.off("data", onData);
+      sock.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+      const r = parseUpgradeHead(got);
+      if (r.state === "partial") return;
+      done();
+      sock.pause();
+      if (r.state === "error") refuse(sock, r.status, r.reason);
+      else this.dispatch(r, sock, got.subarray(r.length));
+    };
+    const onClose = () => done();
+    const timer = setTimeout(() => {
+      done();
+      refuse(sock, 408);
+    }, HANDSHAKE_TIMEOUT_MS);
+    sock.on("data", onData);
+    sock.once("close", onClose);
+  }
+
+  private dispatch(req: UpgradeRequest, sock: net.Socket, rest: Buffer): void {
+    const route = this.routes.get(routeKey(req.target));
+    if (!route) return refuse(sock, 404);
+    if (req.method !== "GET") return refuse(sock, 405);
+    const cl = req.headers["content-length"];
+    if ((cl !== undefined && cl !== "0") || req.headers["transfer-encoding"] !== undefined) return refuse(sock, 400, "request has a body");
+    const proto = req.headers["sec-websocket-protocol"];
+    if (proto === undefined) return refuse(sock, 400, "missing SP subprotocol");
+    if (proto !== route.subprotocol) return refuse(sock, 400, `SP protocol mismatch: want ${route.subprotocol}`);
+    route.upgrade(req, sock, rest);
+  }
+
+  /** Stops accepting and drops every connection. */
+  close(): Promise<void> {
+    this.closed = true;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    if (!this.server.listening) return Promise.resolve();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function refuse(sock: net.Socket, status: number, reason?: string): void {
+  if (sock.destroyed) return;
+  sock.end(httpError(status, reason), () => sock.destroy());
+}
+
+function serverKey(url: SpUrl, secure: boolean, port: number): string {
+  return `${secure ? "wss" : "ws"}|${url.family}|${url.host.toLowerCase()}|${port}`;
+}
+
+/** Servers by address, and binds in progress for fixed ports. */
+const servers = new Map<string, Promise<WsServer>>();
+
+/**
+ * Adds `route` at `path` on the server for `url`, binding one if this
+ * address has none yet. A path already served → EADDRINUSE.
+ * @internal
+ */
+export async function addRoute(url: SpUrl, secure: boolean, tlsCfg: TlsConfig | undefined, path: string, route: WsRoute): Promise<WsServer> {
+  const key = routeKey(path);
+  const fixed = url.port ?? (secure ? 443 : 80);
+  let server: WsServer;
+  if (fixed === 0) {
+    server = await WsServer.bind(url, secure, tlsCfg);
+    servers.set(server.key, Promise.resolve(server));
+  } else {
+    const k = serverKey(url, secure, fixed);
+    for (;;) {
+      let p = servers.get(k);
+      if (!p) {
+        p = WsServer.bind(url, secure, tlsCfg);
+        servers.set(k, p);
+        p.catch(() => servers.delete(k));
+      }
+      server = await p;
+      // The last listener of that server closed it while we waited: bind anew.
+      if (!server.closed) break;
+      if (servers.get(k) === p) servers.delete(k);
+    }
+  }
+  if (server.routes.has(key)) throw nngError("EADDRINUSE", `${url.url}: path ${key} is already served`);
+  server.routes.set(key, route);
+  return server;
+}
+
+/**
+ * Removes a route; the last one closes the server.
+ * @internal
+ */
+export async function removeRoute(server: WsServer, path: string, route: WsRoute): Promise<void> {
+  const key = routeKey(path);
+  if (server.routes.get(key) === route) server.routes.delete(key);
+  if (server.routes.size === 0) await releaseServer(server);
+}
+
+async function releaseServer(server: WsServer): Promise<void> {
+  const p = servers.get(server.key);
+  const close = server.close();
+  if (p && (await p.catch(() => undefined)) === server && servers.get(server.key) === p) servers.delete(server.key);
+  await close;
+}
