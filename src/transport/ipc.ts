@@ -2,6 +2,7 @@ import fs from "node:fs";
 import net from "node:net";
 import { fromSystemError, nngError, type NngError } from "../core/errors.js";
 import { handshake } from "./stream-pipe.js";
+import { StreamListener } from "./stream-listener.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
 
 class IpcDialer implements TransportDialer {
@@ -54,14 +55,12 @@ function probe(path: string): Promise<boolean> {
   });
 }
 
-class IpcListener implements TransportListener {
-  private server: net.Server | undefined;
-  private readonly conns = new Set<net.Socket>();
-  private readonly abort = new AbortController();
+class IpcListener extends StreamListener implements TransportListener {
   readonly boundUrl: string;
   readonly boundPort = undefined;
 
   constructor(private readonly init: TransportInit) {
+    super();
     this.boundUrl = init.url.url;
   }
 
@@ -97,34 +96,8 @@ class IpcListener implements TransportListener {
   accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {
     const path = this.init.url.host;
     this.server?.on("connection", (sock) => {
-      if (this.abort.signal.aborted) {
-        sock.destroy();
-        return;
-      }
-      this.conns.add(sock);
-      sock.on("error", () => undefined);
-      handshake(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path, signal: this.abort.signal }).then(
-        (p) => {
-          this.conns.delete(sock);
-          onPipe(p);
-        },
-        (err: NngError) => {
-          this.conns.delete(sock);
-          if (!this.abort.signal.aborted) onError?.(err);
-        },
-      );
+      this.accepted(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path }, onPipe, onError);
     });
-  }
-
-  close(): Promise<void> {
-    this.abort.abort();
-    for (const c of this.conns) c.destroy();
-    this.conns.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (!server?.listening) return Promise.resolve();
-    // net.Server unlinks the socket file on close, as nng does.
-    return new Promise((resolve) => server.close(() => resolve()));
   }
 }
 

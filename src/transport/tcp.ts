@@ -2,6 +2,7 @@ import net from "node:net";
 import { fromSystemError, nngError, type NngError } from "../core/errors.js";
 import { formatTcpUrl } from "../core/url.js";
 import { handshake } from "./stream-pipe.js";
+import { StreamListener } from "./stream-listener.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
 
 function addr(host: string | undefined, port: number | undefined): string {
@@ -61,14 +62,12 @@ class TcpDialer implements TransportDialer {
   }
 }
 
-class TcpListener implements TransportListener {
-  private server: net.Server | undefined;
-  private readonly conns = new Set<net.Socket>();
-  private readonly abort = new AbortController();
+class TcpListener extends StreamListener implements TransportListener {
   boundUrl: string;
   boundPort: number | undefined;
 
   constructor(private readonly init: TransportInit) {
+    super();
     this.boundUrl = init.url.url;
   }
 
@@ -96,42 +95,17 @@ class TcpListener implements TransportListener {
 
   accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {
     this.server?.on("connection", (sock) => {
-      if (this.abort.signal.aborted) {
-        sock.destroy();
-        return;
-      }
-      this.conns.add(sock);
-      sock.on("error", () => undefined);
-      tune(sock, this.init);
-      handshake(sock, {
+      if (!this.abort.signal.aborted) tune(sock, this.init);
+      const opts = {
         self: this.init.self,
         ipc: false,
         transport: "tcp",
         config: this.init.config,
         local: addr(sock.localAddress, sock.localPort),
         remote: addr(sock.remoteAddress, sock.remotePort),
-        signal: this.abort.signal,
-      }).then(
-        (p) => {
-          this.conns.delete(sock);
-          onPipe(p);
-        },
-        (err: NngError) => {
-          this.conns.delete(sock);
-          if (!this.abort.signal.aborted) onError?.(err);
-        },
-      );
+      };
+      this.accepted(sock, opts, onPipe, onError);
     });
-  }
-
-  close(): Promise<void> {
-    this.abort.abort();
-    for (const c of this.conns) c.destroy();
-    this.conns.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (!server?.listening) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
   }
 }
 

@@ -4,6 +4,7 @@ import { nngError, type NngError } from "../core/errors.js";
 import { formatTcpUrl } from "../core/url.js";
 import { checkClient, clientOptions, DEFAULT_TLS, serverOptions, tlsError } from "../tls/config.js";
 import { handshake, HANDSHAKE_TIMEOUT_MS } from "./stream-pipe.js";
+import { StreamListener } from "./stream-listener.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
 
 function addr(host: string | undefined, port: number | undefined): string {
@@ -64,14 +65,12 @@ class TlsDialer implements TransportDialer {
   }
 }
 
-class TlsListener implements TransportListener {
-  private server: tls.Server | undefined;
-  private readonly conns = new Set<net.Socket>();
-  private readonly abort = new AbortController();
+class TlsListener extends StreamListener<tls.Server> implements TransportListener {
   boundUrl: string;
   boundPort: number | undefined;
 
   constructor(private readonly init: TransportInit) {
+    super();
     this.boundUrl = init.url.url;
   }
 
@@ -126,20 +125,9 @@ class TlsListener implements TransportListener {
         onError?.(bad);
         return;
       }
-      handshake(sock, pipeOpts(sock, this.init, this.abort.signal)).then(onPipe, (err: NngError) => {
-        if (!this.abort.signal.aborted) onError?.(err);
-      });
+      const { signal: _signal, ...opts } = pipeOpts(sock, this.init, this.abort.signal);
+      this.accepted(sock, opts, onPipe, onError);
     });
-  }
-
-  close(): Promise<void> {
-    this.abort.abort();
-    for (const c of this.conns) c.destroy();
-    this.conns.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (!server?.listening) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
   }
 }
 
