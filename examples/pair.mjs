@@ -1,5 +1,18 @@
-// pair1 "poly": one socket talks to several peers and picks the peer per message.
+// pair0: exactly one peer, both ways, over ipc. Then pair1 "poly": one socket talks to
+// several peers and picks the peer per message.
+import os from "node:os";
+import path from "node:path";
 import { socket } from "nanonext";
+
+const ipc = `ipc://${path.join(os.tmpdir(), `nanonext-pair-example-${process.pid}.ipc`)}`;
+const a = await socket("pair", { listen: ipc });
+const b = await socket("pair", { dial: ipc, autostart: "sync" });
+await a.send("ping from a");
+console.log("b got", await b.recv({ mode: "string", timeout: 1000 }));
+await b.send("pong from b");
+console.log("a got", await a.recv({ mode: "string", timeout: 1000 }));
+await b.close();
+await a.close();
 
 const hub = await socket("poly", { listen: "tcp://127.0.0.1:0" });
 const url = hub.listeners[0].url;

@@ -6,9 +6,15 @@ import type { Listener } from "./core/listener.js";
 import type { ProtocolName } from "./protocol/registry.js";
 import type { RecvMode } from "./serial/modes.js";
 import { Nano } from "./nano.js";
-import type { TlsConfig } from "./tls/config.js";
+import type { TlsConfig } from "./tls/tls-config.js";
 
-/** Options of {@link socket} and {@link nano}; other keys are nng option names set before dialing. */
+/**
+ * Options of {@link socket} and {@link nano}; other keys are nng option names set before dialing.
+ * @example
+ * ```ts
+ * const s = await socket("rep", { listen: "tcp://127.0.0.1:0", autostart: true });
+ * ```
+ */
 export interface SocketOptions {
   /** URL(s) to dial. */
   dial?: string | readonly string[] | undefined;
@@ -73,7 +79,14 @@ export async function nano(protocol: ProtocolName, opts: SocketOptions = {}): Pr
   return new Nano(await socket(protocol, opts));
 }
 
-/** Something messages can be sent on and received from. */
+/**
+ * Something messages can be sent on and received from.
+ * @example
+ * ```ts
+ * await send(s, "to a socket");
+ * await send(context(s), "to a context");
+ * ```
+ */
 export type Connection = Socket | Context | Nano;
 
 function endpoint(con: Connection): Socket | Context {
@@ -118,7 +131,14 @@ export function recv<M extends RecvMode = "raw">(con: Connection, opts?: RecvOpt
   }
 }
 
-/** Adds a dialer to a socket. See {@link Socket.dial}. */
+/**
+ * Adds a dialer to a socket. See {@link Socket.dial}.
+ * @example
+ * ```ts
+ * const s = await socket("req");
+ * const d = await dial(s, "tcp://127.0.0.1:5555");
+ * ```
+ */
 export function dial(s: Socket | Nano, url: string, opts?: DialOptions): Promise<Dialer> {
   try {
     return sock(s).dial(url, opts);
@@ -127,7 +147,15 @@ export function dial(s: Socket | Nano, url: string, opts?: DialOptions): Promise
   }
 }
 
-/** Adds a listener to a socket. See {@link Socket.listen}. */
+/**
+ * Adds a listener to a socket. See {@link Socket.listen}.
+ * @example
+ * ```ts
+ * const s = await socket("rep");
+ * const l = await listen(s, "tcp://127.0.0.1:0");
+ * console.log(l.url);
+ * ```
+ */
 export function listen(s: Socket | Nano, url: string, opts?: ListenOptions): Promise<Listener> {
   try {
     return sock(s).listen(url, opts);
@@ -136,7 +164,15 @@ export function listen(s: Socket | Nano, url: string, opts?: ListenOptions): Pro
   }
 }
 
-/** Opens a context on a socket (req, rep, surveyor, respondent, sub). See {@link Socket.context}. */
+/**
+ * Opens a context on a socket (req, rep, surveyor, respondent, sub). See {@link Socket.context}.
+ * @example
+ * ```ts
+ * const rep = await socket("rep", { listen: "tcp://127.0.0.1:0" });
+ * const ctx = context(rep);
+ * const req = await recv(ctx);
+ * ```
+ */
 export function context(s: Socket | Nano): Context {
   return sock(s).context();
 }
@@ -153,27 +189,58 @@ export async function close(x: Socket | Nano | Context | Dialer | Listener): Pro
   await x.close();
 }
 
-/** Reads an option of a socket, context, Nano, dialer or listener. */
+/**
+ * Reads an option of a socket, context, Nano, dialer or listener.
+ * @example
+ * ```ts
+ * opt(s, "recv-size-max"); // 1048576
+ * ```
+ */
 export function opt(x: Connection | Dialer | Listener, name: string): OptionValue {
   return x.opt(name);
 }
 
-/** Sets an option of a socket, context, Nano, dialer or listener. */
+/**
+ * Sets an option of a socket, context, Nano, dialer or listener.
+ * @example
+ * ```ts
+ * setOpt(s, "recv-timeout", 1000);
+ * ```
+ */
 export function setOpt(x: Connection | Dialer | Listener, name: string, value: unknown): void {
   x.setOpt(name, value);
 }
 
-/** sub: adds a topic on a socket, context or Nano. */
+/**
+ * sub: adds a topic on a socket, context or Nano.
+ * @example
+ * ```ts
+ * const sub = await socket("sub", { dial: "tcp://127.0.0.1:5555" });
+ * subscribe(sub, "weather");
+ * ```
+ */
 export function subscribe(con: Connection, topic: string | Uint8Array = ""): void {
   endpoint(con).subscribe(topic);
 }
 
-/** sub: removes a topic (ENOENT if absent). */
+/**
+ * sub: removes a topic (ENOENT if absent).
+ * @example
+ * ```ts
+ * unsubscribe(sub, "weather");
+ * ```
+ */
 export function unsubscribe(con: Connection, topic: string | Uint8Array = ""): void {
   endpoint(con).unsubscribe(topic);
 }
 
-/** surveyor: sets the survey time in ms (default 1000). */
+/**
+ * surveyor: sets the survey time in ms (default 1000).
+ * @example
+ * ```ts
+ * surveyTime(surveyor, 500);
+ * ```
+ */
 export function surveyTime(con: Connection, ms = 1000): void {
   endpoint(con).surveyTime(ms);
 }

@@ -12,66 +12,23 @@
  * ```
  * @module
  */
-export { NngError, isNngError, strerror, NNG_ERRNO, type NngErrorCode } from "./core/errors.js";
-export { Message } from "./core/message.js";
-export type { OpOptions } from "./core/op.js";
-export type { OptionType, OptionValue } from "./core/options.js";
-export type { PipeInfo } from "./core/pipe.js";
-export { Dialer, type EndpointState } from "./core/dialer.js";
-export { Listener } from "./core/listener.js";
-export {
-  Socket,
-  Context,
-  type SendOptions,
-  type RecvOptions,
-  type RecvResult,
-  type TypedArrayOf,
-  type DialOptions,
-  type ListenOptions,
-  type SocketEvents,
-} from "./core/socket.js";
-export type { ProtocolInfo } from "./protocol/protocol.js";
-export { PROTOCOL_NAMES, type ProtocolName } from "./protocol/registry.js";
-export { serialConfig, type SendMode, type RecvMode, type TypedMode, type SerialConfig, type SerialExtension } from "./serial/modes.js";
-export {
-  socket,
-  nano,
-  send,
-  recv,
-  dial,
-  listen,
-  context,
-  close,
-  opt,
-  setOpt,
-  subscribe,
-  unsubscribe,
-  surveyTime,
-  stat,
-  type SocketOptions,
-  type Connection,
-} from "./functional.js";
-export { Nano } from "./nano.js";
-export { tlsConfig, TlsConfig, type TlsConfigOptions, type TlsAuthMode } from "./tls/config.js";
+// The Node entry serves every transport (the browser entry only inproc and ws/wss).
+import "./transport/node-transports.js";
+export * from "./api.js";
+// Node-only: they need node:fs, node:tls, node:http or node:net.
+export { tlsConfig, TlsConfig, type TlsConfigOptions } from "./tls/config.js";
 export { writeCert, type WriteCertOptions, type CertPair } from "./tls/cert.js";
+export { ncurl, ncurlAio, ncurlSession, isNcurlSession, NcurlAio, NcurlSession, type NcurlOptions, type NcurlResult, type NcurlAioOptions, type TransactOptions } from "./http/client.js";
+export { httpServer, HttpServer, type HttpServerOptions } from "./http/server.js";
 export {
-  Aio,
-  UNRESOLVED,
-  unresolved,
-  recvAio,
-  sendAio,
-  callAio,
-  collectAio,
-  raceAio,
-  stopAio,
-  isAio,
-  type Unresolved,
-  type AioTarget,
-  type AioGroup,
-  type RecvAioOptions,
-  type SendAioOptions,
-} from "./aio/aio.js";
-export { ConditionVariable, cv } from "./aio/cv.js";
-export { request, reply, isNulByte, NUL_BYTE, type RequestOptions, type ReplyOptions } from "./aio/rpc.js";
-export { device, deviceAio } from "./aio/device.js";
-export { pipeNotify, type PipeNotifyOptions } from "./aio/notify.js";
+  handler, handlerWs, handlerStream, handlerFile, handlerDirectory, handlerInline, handlerRedirect,
+  type Handler, type HttpRequest, type HttpResponse, type WsRequest, type RouteHandler, type WsHandler, type WsHandlerOptions,
+  type StreamHandler, type StreamHandlerOptions, type FileHandler, type DirectoryHandler, type InlineHandler, type RedirectHandler,
+} from "./http/handlers.js";
+export { WsConnection } from "./http/server-ws.js";
+export { StreamConnection } from "./http/server-stream.js";
+export { formatSse, type SseFields } from "./http/sse.js";
+export {
+  stream, Stream, STREAM_BUFFER_DEFAULT, STREAM_DIAL_TIMEOUT_DEFAULT,
+  type StreamOptions, type StreamSendOptions, type StreamRecvOptions, type StreamRecvMode, type StreamRecvResult, type StreamData,
+} from "./stream/stream.js";

@@ -60,6 +60,16 @@ export class Nano implements AsyncDisposable {
     return this.target.recv<M>(opts);
   }
 
+  /** See {@link Socket.sendMany}: sends each item in order. */
+  sendMany(items: Iterable<unknown>, opts?: SendOptions): Promise<void> {
+    return this.target.sendMany(items, opts);
+  }
+
+  /** See {@link Socket.recvMany}: the next message plus those already queued, up to `max`. */
+  recvMany<M extends RecvMode = "raw">(max: number, opts?: RecvOptions<M>): Promise<RecvResult<M>[]> {
+    return this.target.recvMany<M>(max, opts);
+  }
+
   /** Non-blocking send (EAGAIN when it would wait). */
   trySend(data: unknown, opts?: Omit<SendOptions, "timeout">): Promise<void> {
     return this.target.trySend(data, opts);
@@ -75,6 +85,7 @@ export class Nano implements AsyncDisposable {
     return this.target.messages<M>(opts);
   }
 
+  /** Raw messages until the socket closes: `for await (const m of n)`. */
   [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
     return this.target.messages();
   }
@@ -149,6 +160,7 @@ export class Nano implements AsyncDisposable {
     await this.socket.close();
   }
 
+  /** Same as {@link Nano.close}, so `await using n = await nano(...)` works. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -86,8 +86,11 @@ describe("device", () => {
       const served = (async () => {
         for await (const q of server.messages({ mode: "string" })) await server.send(`echo:${q}`);
       })();
-      // nngcat asks again every second until it prints a reply (an intermittent lost first exchange
-      // was seen only in full-suite runs; tracked in the closing note).
+      // nngcat asks again every second until it prints a reply. Never `--count 1` without
+      // `--interval` here: nngcat 1.5.2's send/receive loop then sets a receive timeout of
+      // `-1 - elapsed ms`, and when sending took 1 ms or more (a loaded machine) it exits with
+      // "Cannot set recv timeout: Invalid argument" before reading our reply, which looked like a
+      // lost first exchange; our device had answered it.
       const peer = spawnPeer("nngcat", ["--req", "--dial", front.listeners[0]!.url, "--data", "hello", "--ascii", "--interval", "1", "--recv-timeout", "3"]);
       peers.push(peer);
       await until(() => peer.out().includes("echo:hello"), 15_000, "nngcat to print the reply").catch((e: Error) => {

@@ -27,7 +27,15 @@ export interface Peer {
 
 /** Spawns nngcat/nanocat with the given arguments. Always `kill()` it in cleanup. */
 export function spawnPeer(bin: "nngcat" | "nanocat", args: string[]): Peer {
-  const proc = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
+  return spawnPeerCommand(bin, args);
+}
+
+/**
+ * A peer started through a wrapper command that execs it (`stdbuf`, `ip netns
+ * exec`), so the pid, output and exit are the peer's own.
+ */
+export function spawnPeerCommand(cmd: string, args: string[]): Peer {
+  const proc = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
   proc.stderr.on("data", (d: Buffer) => (out += d.toString("latin1")));

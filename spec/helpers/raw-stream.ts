@@ -213,14 +213,4 @@ export function destroyAllRaw(): void {
   tracked.clear();
 }
 
-/** A TCP port that nothing listens on (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "./addr.js";

@@ -1,10 +1,9 @@
 // Shared interop matrix: our sockets against nngcat / nanocat, over tcp and ipc,
 // with our side listening (peer dials) and our side dialing (peer listens).
 import fs from "node:fs";
-import net from "node:net";
 import { expect } from "chai";
 import { type NngError, type ProtocolName, type Socket, socket } from "../../src/index.js";
-import { ipcUrl, TCP_ANY } from "../helpers/addr.js";
+import { freePort, ipcUrl, TCP_ANY } from "../helpers/addr.js";
 import { type Peer, peerAvailable, spawnPeer } from "../helpers/peers.js";
 
 export type Transport = "tcp" | "ipc";
@@ -234,23 +233,6 @@ export const CASES: readonly Case[] = [
     },
   },
 ];
-
-/**
- * A loopback port that was free a moment ago. Small race, accepted: another
- * process may take the port between our close() and the peer's bind; the peer
- * then exits ("Address in use") and the test fails with that output rather than
- * hanging. Only used when the peer must listen on tcp (when we listen we bind port 0).
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once `s` has a pipe; fails early (with its output) if the peer exits first. */
 function connected(s: Socket, peer: Peer): Promise<void> {

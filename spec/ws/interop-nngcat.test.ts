@@ -1,26 +1,15 @@
 // Our ws://, wss:// and tls+tcp:// against libnng 1.5.2 (nngcat), both
 // directions, with certificates from writeCert() (wire-protocol.md §4, §5, §5.x).
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { type CertPair, type ProtocolName, type Socket, socket, tlsConfig, writeCert } from "../../src/index.js";
+import { freePort } from "../helpers/addr.js";
+import { writeCertFiles } from "../helpers/cert-files.js";
 import { rejects } from "../helpers/nng-expect.js";
 import { type Peer, peerAvailable, spawnPeer, until } from "../helpers/peers.js";
 import { nextPipe } from "../helpers/wait.js";
-
-/** A loopback port that was free a moment ago (only for nngcat listeners; we bind port 0 ourselves). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe("ws/wss/tls+tcp interop with nngcat", function () {
   this.timeout(20_000);
@@ -41,14 +30,8 @@ describe("ws/wss/tls+tcp interop with nngcat", function () {
     }
     [cert, stranger] = await Promise.all([writeCert(), writeCert({ cn: "127.0.0.1" })]);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "nn-ws-nngcat-"));
-    certFile = path.join(dir, "cert.pem");
-    keyFile = path.join(dir, "key.pem");
-    strangerCert = path.join(dir, "stranger.pem");
-    strangerKey = path.join(dir, "stranger.key");
-    fs.writeFileSync(certFile, cert.server[0]);
-    fs.writeFileSync(keyFile, cert.server[1]);
-    fs.writeFileSync(strangerCert, stranger.server[0]);
-    fs.writeFileSync(strangerKey, stranger.server[1]);
+    ({ cert: certFile, key: keyFile } = writeCertFiles(dir, "cert", cert));
+    ({ cert: strangerCert, key: strangerKey } = writeCertFiles(dir, "stranger", stranger));
   });
 
   after(() => {

@@ -4,6 +4,8 @@ import type { Context, Socket } from "../core/socket.js";
 import { checkRecvMode, decodeBody, type RecvMode, type SendMode } from "../serial/modes.js";
 import type { ConditionVariable } from "./cv.js";
 import type { Nano } from "../nano.js";
+import { isStream } from "../stream/is-stream.js";
+import type { Stream } from "../stream/stream.js";
 
 /**
  * The value `.data` / `.result` read as while an {@link Aio} is still running.
@@ -14,10 +16,25 @@ import type { Nano } from "../nano.js";
  * ```
  */
 export const UNRESOLVED: unique symbol = Symbol.for("nanonext.unresolved");
-/** The type of {@link UNRESOLVED}. */
+/**
+ * The type of {@link UNRESOLVED}.
+ * @example
+ * ```ts
+ * const r = recvAio(s);
+ * if (r.data === UNRESOLVED) console.log("still waiting");
+ * ```
+ */
 export type Unresolved = typeof UNRESOLVED;
 
-/** Anything an aio can run on: a socket, a context or a Nano object. */
+/**
+ * Anything an aio can run on: a socket, a context or a Nano object.
+ * `recvAio` and `sendAio` also take a {@link Stream}.
+ * @example
+ * ```ts
+ * recvAio(sock); recvAio(context(sock)); recvAio(nanoObject);
+ * recvAio(await stream({ dial: "ws://127.0.0.1:8080/" }), { mode: "string" });
+ * ```
+ */
 export type AioTarget = Socket | Context | Nano;
 
 /**
@@ -34,7 +51,7 @@ export type AioTarget = Socket | Context | Nano;
  * console.log(await aio, aio.pipe);
  * ```
  */
-export class Aio<T> implements PromiseLike<T> {
+export class Aio<T, D = T> implements PromiseLike<T> {
   private settled = false;
   private value: T | NngError | Unresolved = UNRESOLVED;
   private readonly ac = new AbortController();
@@ -44,7 +61,7 @@ export class Aio<T> implements PromiseLike<T> {
   pipe = 0;
 
   /** @internal */
-  constructor(kind: "recv" | "send", run: (signal: AbortSignal, aio: Aio<T>) => Promise<T>, cv?: ConditionVariable) {
+  constructor(kind: "recv" | "send", run: (signal: AbortSignal, aio: Aio<T, D>) => Promise<T>, cv?: ConditionVariable) {
     this.kind = kind;
     let p: Promise<T>;
     try {
@@ -71,7 +88,18 @@ export class Aio<T> implements PromiseLike<T> {
   }
 
   /** For receives: the message, the error, or UNRESOLVED. */
-  get data(): T | NngError | Unresolved {
+  get data(): D | NngError | Unresolved {
+    const v = this.value;
+    return this.settled && !isNngError(v) ? this.view(v as T) : (v as NngError | Unresolved);
+  }
+
+  /** What `.data` shows of a successful value (ncurlAio shows just the body). @internal */
+  protected view(v: T): D {
+    return v as unknown as D;
+  }
+
+  /** The value, the error, or UNRESOLVED, whatever `.data` shows. @internal */
+  protected get outcome(): T | NngError | Unresolved {
     return this.value;
   }
 
@@ -129,10 +157,20 @@ function mergeSignals(a: AbortSignal, b: AbortSignal | undefined): AbortSignal {
   return b ? AbortSignal.any([a, b]) : a;
 }
 
-/** Options of {@link recvAio}. */
+/**
+ * Options of {@link recvAio}.
+ * @example
+ * ```ts
+ * const r = recvAio(s, { mode: "string", timeout: 1000 });
+ * console.log(await r);
+ * ```
+ */
 export interface RecvAioOptions {
+  /** How to decode the body (default `raw`). */
   mode?: RecvMode;
+  /** Milliseconds before ETIMEDOUT (default: the socket's timeout). */
   timeout?: number;
+  /** Aborting cancels the operation with ECANCELED; no message is lost. */
   signal?: AbortSignal;
   /** Signalled when the receive completes, successfully or not. */
   cv?: ConditionVariable;
@@ -147,11 +185,13 @@ export interface RecvAioOptions {
  * const text = await aio;   // or poll aio.data
  * ```
  */
-export function recvAio<M extends RecvMode = "raw">(con: AioTarget, opts: RecvAioOptions & { mode?: M } = {}): Aio<unknown> {
+export function recvAio<M extends RecvMode = "raw">(con: AioTarget | Stream, opts: RecvAioOptions & { mode?: M } = {}): Aio<unknown> {
   return new Aio<unknown>(
     "recv",
     async (signal, aio) => {
       const mode = checkRecvMode(opts.mode);
+      // A stream has no pipes and decodes by its own rules (serial reads as string).
+      if (isStream(con)) return con.recv({ mode, timeout: opts.timeout, signal: mergeSignals(signal, opts.signal) });
       const m = (await con.recv({ mode: "message", timeout: opts.timeout, signal: mergeSignals(signal, opts.signal) })) as Message;
       aio.pipe = m.pipe;
       try {
@@ -165,10 +205,20 @@ export function recvAio<M extends RecvMode = "raw">(con: AioTarget, opts: RecvAi
   );
 }
 
-/** Options of {@link sendAio}. */
+/**
+ * Options of {@link sendAio}.
+ * @example
+ * ```ts
+ * const done = sendAio(s, "hello", { mode: "raw", timeout: 1000 });
+ * await done; // 0
+ * ```
+ */
 export interface SendAioOptions {
+  /** `raw` or `serial` (default by data type, as `send`). */
   mode?: SendMode;
+  /** Milliseconds before ETIMEDOUT (default: the socket's timeout). */
   timeout?: number;
+  /** Aborting cancels the operation with ECANCELED; no message is lost. */
   signal?: AbortSignal;
   /** poly: the pipe to send on. */
   pipe?: number;
@@ -185,14 +235,23 @@ export interface SendAioOptions {
  * if (s.result !== 0) console.log("not sent:", s.result);
  * ```
  */
-export function sendAio(con: AioTarget, data: unknown, opts: SendAioOptions = {}): Aio<0> {
+export function sendAio(con: AioTarget | Stream, data: unknown, opts: SendAioOptions = {}): Aio<0> {
   return new Aio<0>("send", async (signal) => {
+    // Streams always send raw (mode and pipe do not apply, as in nanonext).
+    if (isStream(con)) return con.send(data as string | Uint8Array, { timeout: opts.timeout, signal: mergeSignals(signal, opts.signal) });
     await con.send(data, { mode: opts.mode, timeout: opts.timeout, pipe: opts.pipe, signal: mergeSignals(signal, opts.signal) });
     return 0;
   });
 }
 
-/** An aio, or an array or record of them. */
+/**
+ * An aio, or an array or record of them.
+ * @example
+ * ```ts
+ * await callAio([recvAio(a), recvAio(b)]);
+ * const all = await collectAio({ a: recvAio(a), b: recvAio(b) });
+ * ```
+ */
 export type AioGroup = Aio<unknown> | readonly Aio<unknown>[] | Readonly<Record<string, Aio<unknown>>>;
 
 function members(x: AioGroup): Aio<unknown>[] {

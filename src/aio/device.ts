@@ -53,6 +53,12 @@ export function deviceAio(s1: Socket, s2: Socket = s1): Aio<never> {
 /**
  * {@link deviceAio} as a promise: resolves when the device stops because a
  * socket closed, rejects on any other error.
+ * @example
+ * ```ts
+ * const front = await socket("rep", { listen: "tcp://127.0.0.1:5555", raw: true });
+ * const back = await socket("req", { listen: "ipc:///tmp/workers", raw: true });
+ * await device(front, back); // resolves when either closes
+ * ```
  */
 export async function device(s1: Socket, s2: Socket = s1): Promise<void> {
   const aio = deviceAio(s1, s2);

@@ -2,7 +2,15 @@ import type { PipeInfo } from "../core/pipe.js";
 import type { Socket } from "../core/socket.js";
 import type { ConditionVariable } from "./cv.js";
 
-/** Options of {@link pipeNotify}. */
+/**
+ * Options of {@link pipeNotify}.
+ * @example
+ * ```ts
+ * const c = cv();
+ * pipeNotify(s, c, { add: true, remove: true });
+ * await c.wait();
+ * ```
+ */
 export interface PipeNotifyOptions {
   /** Signal when a pipe is added (fully usable). */
   add?: boolean;

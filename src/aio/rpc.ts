@@ -4,7 +4,13 @@ import { checkRecvMode, decodeBody, type RecvMode, type SendMode } from "../seri
 import { Aio, type AioTarget } from "./aio.js";
 import type { ConditionVariable } from "./cv.js";
 
-/** Options of {@link request}. */
+/**
+ * Options of {@link request}.
+ * @example
+ * ```ts
+ * const answer = await request(context(req), { q: 1 }, { sendMode: "serial", recvMode: "serial", timeout: 1000 });
+ * ```
+ */
 export interface RequestOptions {
   /** How the request is encoded (default: raw for strings/bytes, serial otherwise). */
   sendMode?: SendMode;
@@ -49,19 +55,40 @@ export function request(ctx: AioTarget, data: unknown, opts: RequestOptions = {}
   );
 }
 
-/** Options of {@link reply}. */
+/**
+ * Options of {@link reply}.
+ * @example
+ * ```ts
+ * await reply(context(rep), (x) => x, { recvMode: "serial", sendMode: "serial", timeout: 5000 });
+ * ```
+ */
 export interface ReplyOptions {
+  /** How to decode the incoming request (default `raw`). */
   recvMode?: RecvMode;
+  /** How to encode the reply (default: raw for strings/bytes, serial otherwise). */
   sendMode?: SendMode;
   /** Milliseconds to wait for a request (default: wait). */
   timeout?: number;
+  /** Aborting cancels the operation with ECANCELED; no message is lost. */
   signal?: AbortSignal;
 }
 
-/** The single NUL byte {@link reply} answers with when the handler throws. */
+/**
+ * The single NUL byte {@link reply} answers with when the handler throws.
+ * @example
+ * ```ts
+ * await send(ctx, NUL_BYTE); // an empty acknowledgement
+ * ```
+ */
 export const NUL_BYTE: Uint8Array = Uint8Array.of(0);
 
-/** True for a reply that is the single NUL byte (the handler failed). */
+/**
+ * True for a reply that is the single NUL byte (the handler failed).
+ * @example
+ * ```ts
+ * isNulByte(Uint8Array.of(0)); // true
+ * ```
+ */
 export function isNulByte(x: unknown): boolean {
   return x instanceof Uint8Array && x.length === 1 && x[0] === 0;
 }

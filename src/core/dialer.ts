@@ -18,7 +18,14 @@ export interface DialerHost {
   dialerClosed(d: Dialer): void;
 }
 
-/** Dialer state, as nanonext reports it. */
+/**
+ * Dialer state, as nanonext reports it.
+ * @example
+ * ```ts
+ * const d = await s.dial(url, { autostart: false });
+ * console.log(d.state); // "not started"
+ * ```
+ */
 export type EndpointState = "not started" | "started" | "closed";
 
 /**
@@ -42,7 +49,9 @@ export class Dialer {
   private _state: EndpointState = "not started";
   /** @internal */
   readonly config: EndpointConfig;
+  /** `reconnect-time-min` in ms: the first retry delay. */
   reconnectMin: number;
+  /** `reconnect-time-max` in ms: the back-off cap (0: no growth). */
   reconnectMax: number;
   private cur = 0;
   private readonly td: TransportDialer;

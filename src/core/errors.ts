@@ -3,43 +3,87 @@
  * is an {@link NngError} carrying nng's numeric code and `nng_strerror` text.
  */
 
-/** nng error numbers by name (`NNG_EINTR` = 1 …), as in libnng 1.x. */
+/**
+ * nng error numbers by name (`NNG_EINTR` = 1 …), as in libnng 1.x.
+ * @example
+ * ```ts
+ * console.log(NNG_ERRNO.ETIMEDOUT); // 5
+ * ```
+ */
 export const NNG_ERRNO = {
+  /** Interrupted */
   EINTR: 1,
+  /** Out of memory */
   ENOMEM: 2,
+  /** Invalid argument */
   EINVAL: 3,
+  /** Resource busy */
   EBUSY: 4,
+  /** Timed out */
   ETIMEDOUT: 5,
+  /** Connection refused */
   ECONNREFUSED: 6,
+  /** Object closed */
   ECLOSED: 7,
+  /** Try again */
   EAGAIN: 8,
+  /** Not supported */
   ENOTSUP: 9,
+  /** Address in use */
   EADDRINUSE: 10,
+  /** Incorrect state */
   ESTATE: 11,
+  /** Entry not found */
   ENOENT: 12,
+  /** Protocol error */
   EPROTO: 13,
+  /** Destination unreachable */
   EUNREACHABLE: 14,
+  /** Address invalid */
   EADDRINVAL: 15,
+  /** Permission denied */
   EPERM: 16,
+  /** Message too large */
   EMSGSIZE: 17,
+  /** Connection aborted */
   ECONNABORTED: 18,
+  /** Connection reset */
   ECONNRESET: 19,
+  /** Operation canceled */
   ECANCELED: 20,
+  /** Out of files */
   ENOFILES: 21,
+  /** Out of space */
   ENOSPC: 22,
+  /** Resource already exists */
   EEXIST: 23,
+  /** Read only resource */
   EREADONLY: 24,
+  /** Write only resource */
   EWRITEONLY: 25,
+  /** Cryptographic error */
   ECRYPTO: 26,
+  /** Peer could not be authenticated */
   EPEERAUTH: 27,
+  /** Option requires argument */
   ENOARG: 28,
+  /** Ambiguous option */
   EAMBIGUOUS: 29,
+  /** Incorrect type */
   EBADTYPE: 30,
+  /** Connection shutdown */
   ECONNSHUT: 31,
+  /** Internal error detected */
   EINTERNAL: 1000,
 } as const;
 
-/** The name of an nng error, e.g. `"ECLOSED"`. */
+/**
+ * The name of an nng error, e.g. `"ECLOSED"`.
+ * @example
+ * ```ts
+ * if (err instanceof NngError && err.code === "ETIMEDOUT") retry();
+ * ```
+ */
 export type NngErrorCode = keyof typeof NNG_ERRNO;
 
 const STRERROR: Record<NngErrorCode, string> = {

@@ -1,6 +1,13 @@
 import { nngError, type NngError } from "./errors.js";
 
-/** Per-call options of every send and receive. */
+/**
+ * Per-call options of every send and receive.
+ * @example
+ * ```ts
+ * const ac = new AbortController();
+ * const msg = await s.recv({ timeout: 1000, signal: ac.signal });
+ * ```
+ */
 export interface OpOptions {
   /**
    * Milliseconds to wait. `-1` waits forever, `0` never waits (EAGAIN when

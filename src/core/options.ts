@@ -1,9 +1,15 @@
+import { utf8Length } from "./bytes.js";
 import { nngError } from "./errors.js";
-import type { TlsConfig } from "../tls/config.js";
+import type { TlsConfig } from "../tls/tls-config.js";
 
 /**
  * Value kinds of nng options: durations in ms (−1 = infinite), bounded ints,
  * bools, sizes in bytes (0 = unlimited), strings and byte strings.
+ * @example
+ * ```ts
+ * // "ms" options take milliseconds:
+ * s.setOpt("recv-timeout", 1000);
+ * ```
  */
 export type OptionType = "ms" | "int" | "bool" | "size" | "string" | "bytes";
 
@@ -16,7 +22,13 @@ export interface OptionSpec {
   max?: number;
 }
 
-/** A value an option may hold. */
+/**
+ * A value an option may hold.
+ * @example
+ * ```ts
+ * const v: OptionValue = s.opt("recv-size-max"); // number
+ * ```
+ */
 export type OptionValue = number | boolean | string | Uint8Array;
 
 /**
@@ -47,7 +59,7 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): Opt
       return value;
     case "string":
       if (typeof value !== "string") throw nngError("EBADTYPE", `option ${name} takes a string`);
-      if (spec.max !== undefined && Buffer.byteLength(value) > spec.max) throw nngError("EINVAL", `option ${name} is longer than ${spec.max} bytes`);
+      if (spec.max !== undefined && utf8Length(value) > spec.max) throw nngError("EINVAL", `option ${name} is longer than ${spec.max} bytes`);
       return value;
     case "bytes":
       if (typeof value === "string") return new TextEncoder().encode(value);

@@ -10,13 +10,21 @@ export interface PipeOwner {
   pipeClosed(p: Pipe, err: NngError | undefined): void;
 }
 
-/** Public, read-only facts about a pipe (one connection). */
+/**
+ * Public, read-only facts about a pipe (one connection).
+ * @example
+ * ```ts
+ * s.on("pipe:add", (p: PipeInfo) => console.log(p.id, p.transport, p.remoteAddress));
+ * ```
+ */
 export interface PipeInfo {
   /** nng pipe id: 31-bit, unique in the process. */
   readonly id: number;
   /** `tcp`, `ipc`, `inproc`, `ws`, `wss` or `tls+tcp`. */
   readonly transport: string;
+  /** This side's address, e.g. `127.0.0.1:5555` (tcp) or the path (ipc). */
   readonly localAddress: string;
+  /** The peer's address, in the same form. */
   readonly remoteAddress: string;
   /** Id of the dialer or listener that made it. */
   readonly endpoint: number;

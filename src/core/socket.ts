@@ -1,4 +1,4 @@
-import { EventEmitter } from "node:events";
+import { Emitter } from "./emitter.js";
 import { nngError, type NngError } from "./errors.js";
 import { nextPipeId, nextSocketId } from "./ids.js";
 import { Message } from "./message.js";
@@ -12,10 +12,16 @@ import { Listener } from "./listener.js";
 import type { Protocol, ProtoContext, ProtocolInfo } from "../protocol/protocol.js";
 import { createProtocol, type ProtocolName } from "../protocol/registry.js";
 import type { TransportPipe } from "../transport/transport.js";
-import { TlsConfig } from "../tls/config.js";
+import { TlsConfig } from "../tls/tls-config.js";
 import { checkRecvMode, decodeBody, encodeBody, type RecvMode, type SendMode, type SerialConfig, type TypedMode } from "../serial/modes.js";
 
-/** Options of one send. */
+/**
+ * Options of one send.
+ * @example
+ * ```ts
+ * await s.send("hello", { mode: "raw", timeout: 1000 });
+ * ```
+ */
 export interface SendOptions extends OpOptions {
   /** `raw` (default for strings and bytes) or `serial` (default for other values, CBOR). */
   mode?: SendMode | undefined;
@@ -23,22 +29,46 @@ export interface SendOptions extends OpOptions {
   pipe?: number | undefined;
 }
 
-/** Options of one receive. */
+/**
+ * Options of one receive.
+ * @example
+ * ```ts
+ * const text = await s.recv({ mode: "string", timeout: 500 });
+ * ```
+ */
 export interface RecvOptions<M extends RecvMode = RecvMode> extends OpOptions {
   /** How to decode the body; `raw` (Uint8Array) by default. */
   mode?: M | undefined;
 }
 
-/** The typed array a typed receive mode yields. */
+/**
+ * The typed array a typed receive mode yields.
+ * @example
+ * ```ts
+ * const xs: TypedArrayOf<"int32"> = await s.recv({ mode: "int32" });
+ * ```
+ */
 export type TypedArrayOf<M extends TypedMode> = M extends "int8" ? Int8Array : M extends "uint8" ? Uint8Array : M extends "int16" ? Int16Array
   : M extends "uint16" ? Uint16Array : M extends "int32" ? Int32Array : M extends "uint32" ? Uint32Array : M extends "float32" ? Float32Array
   : M extends "float64" ? Float64Array : M extends "bigint64" ? BigInt64Array : BigUint64Array;
 
-/** What `recv` resolves to for a given mode. */
+/**
+ * What `recv` resolves to for a given mode.
+ * @example
+ * ```ts
+ * const text: RecvResult<"string"> = await s.recv({ mode: "string" });
+ * ```
+ */
 export type RecvResult<M extends RecvMode> = M extends "raw" ? Uint8Array : M extends "string" ? string : M extends "message" ? Message
   : M extends TypedMode ? TypedArrayOf<M> : unknown;
 
-/** Options of `dial()`. */
+/**
+ * Options of `dial()`.
+ * @example
+ * ```ts
+ * await s.dial("tcp://127.0.0.1:5555", { autostart: true, tls: undefined });
+ * ```
+ */
 export interface DialOptions {
   /**
    * `true` (default): dial in the background, retrying with back-off.
@@ -54,7 +84,14 @@ export interface DialOptions {
   tls?: TlsConfig | undefined;
 }
 
-/** Options of `listen()`. */
+/**
+ * Options of `listen()`.
+ * @example
+ * ```ts
+ * const l = await s.listen("tcp://127.0.0.1:0", { autostart: true });
+ * console.log(l.url); // the bound port
+ * ```
+ */
 export interface ListenOptions {
   /** `true` (default) binds at once; `false` creates the listener for `start()` later. */
   autostart?: boolean | undefined;
@@ -62,10 +99,21 @@ export interface ListenOptions {
   tls?: TlsConfig | undefined;
 }
 
-/** Pipe events, as nng's pipe notifications (ADD_PRE, ADD_POST, REM_POST). */
+/**
+ * Pipe events, as nng's pipe notifications (ADD_PRE, ADD_POST, REM_POST).
+ * @example
+ * ```ts
+ * s.on("pipe:add", (p) => console.log("peer", p.id));
+ * s.on("pipe:remove", (p) => console.log("gone", p.id));
+ * s.once("close", () => console.log("closed"));
+ * ```
+ */
 export interface SocketEvents {
+  /** A pipe connected and finished its handshake, before the protocol sees it (nng's ADD_PRE). */
   "pipe:add-pre": [PipeInfo];
+  /** The pipe is usable by the protocol (nng's ADD_POST). */
   "pipe:add": [PipeInfo];
+  /** The pipe is gone (nng's REM_POST). */
   "pipe:remove": [PipeInfo];
   /** The socket was closed. */
   "close": [];
@@ -116,16 +164,39 @@ export abstract class Endpoint {
    */
   send(data: unknown, opts?: SendOptions): Promise<void> {
     try {
-      this.checkOpen();
-      const m = encodeBody(data, opts?.mode);
-      if (opts?.pipe !== undefined) {
-        if (!Number.isInteger(opts.pipe) || opts.pipe < 0) throw nngError("EINVAL", "pipe must be a pipe id");
-        m.pipe = opts.pipe;
-      }
-      return this.engine.send(m, opts);
+      return this.engine.send(this.toMessage(data, opts), opts);
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Sends many messages in order with one promise: as `send` for each, but a
+   * message a pipe takes at once (push over a ready connection) costs no
+   * promise of its own. Resolves when the protocol has taken the last one;
+   * rejects with the first failure, and the messages after it are not sent.
+   *
+   * @throws {@link NngError} as {@link Endpoint.send}
+   * @example
+   * ```ts
+   * await push.sendMany(rows.map((r) => JSON.stringify(r)));
+   * ```
+   */
+  async sendMany(items: Iterable<unknown>, opts?: SendOptions): Promise<void> {
+    for (const data of items) {
+      const m = this.toMessage(data, opts);
+      if (!this.engine.sendNow(m, opts)) await this.engine.send(m, opts);
+    }
+  }
+
+  private toMessage(data: unknown, opts: SendOptions | undefined): Message {
+    this.checkOpen();
+    const m = encodeBody(data, opts?.mode);
+    if (opts?.pipe !== undefined) {
+      if (!Number.isInteger(opts.pipe) || opts.pipe < 0) throw nngError("EINVAL", "pipe must be a pipe id");
+      m.pipe = opts.pipe;
+    }
+    return m;
   }
 
   /**
@@ -142,6 +213,16 @@ export abstract class Endpoint {
     try {
       this.checkOpen();
       const mode = checkRecvMode(opts?.mode);
+      // A message already queued is decoded here: one settled promise, no pending operation.
+      const now = this.engine.recvNow(opts);
+      if (now !== undefined) {
+        try {
+          return Promise.resolve(decodeBody(now, mode) as RecvResult<M>);
+        } catch (err) {
+          (err as NngError).data = now.body;
+          throw err;
+        }
+      }
       return this.engine.recv(opts).then((m) => {
         try {
           return decodeBody(m, mode) as RecvResult<M>;
@@ -152,6 +233,46 @@ export abstract class Endpoint {
       });
     } catch (err) {
       return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Receives up to `max` messages with one promise: waits for the first as
+   * `recv` does, then adds those already queued, without waiting. Decoded per
+   * `mode`; a later message that does not fit the mode is left queued for the
+   * next receive, so nothing is lost. Pull sockets hand over at most
+   * `recv-buffer` + 1 queued messages per pipe, so raise `recv-buffer` for big batches.
+   *
+   * @throws {@link NngError} as {@link Endpoint.recv}; EINVAL when `max` is not a positive integer
+   * @example
+   * ```ts
+   * pull.setOpt("recv-buffer", 1024);
+   * for (const m of await pull.recvMany(1024)) handle(m);
+   * ```
+   */
+  async recvMany<M extends RecvMode = "raw">(max: number, opts?: RecvOptions<M>): Promise<RecvResult<M>[]> {
+    if (!Number.isInteger(max) || max < 1) throw nngError("EINVAL", "recvMany takes a positive integer count");
+    const out: RecvResult<M>[] = [await this.recv<M>(opts)];
+    const mode = checkRecvMode(opts?.mode);
+    while (out.length < max && !this.closedNow()) {
+      const m = this.engine.recvNow(opts);
+      if (m === undefined) break;
+      try {
+        out.push(decodeBody(m, mode) as RecvResult<M>);
+      } catch {
+        this.engine.requeue(m);
+        break;
+      }
+    }
+    return out;
+  }
+
+  private closedNow(): boolean {
+    try {
+      this.checkOpen();
+      return false;
+    } catch {
+      return true;
     }
   }
 
@@ -253,7 +374,7 @@ export class Socket extends Endpoint {
   readonly listeners: Listener[] = [];
   private readonly proto: Protocol;
   private readonly pipes = new Map<number, Pipe>();
-  private readonly events = new EventEmitter();
+  private readonly events = new Emitter<SocketEvents>();
   private name: string;
   private serial: SerialConfig | undefined;
   private closing: Promise<void> | undefined;
@@ -270,7 +391,6 @@ export class Socket extends Endpoint {
     this.protocol = protocol;
     this.raw = raw;
     this.name = String(this.id);
-    this.events.setMaxListeners(0);
   }
 
   /** @internal */
@@ -303,21 +423,39 @@ export class Socket extends Endpoint {
     return [...this.pipes.keys()];
   }
 
+  /**
+   * Closes one connection by pipe id, as `nng_pipe_close`: to drop a peer
+   * that failed an application-level check. Its dialer, if any, reconnects
+   * as usual. False when no such pipe is open.
+   *
+   * @example
+   * ```ts
+   * const m = await sock.recv({ mode: "message" });
+   * if (!trusted(m.body)) sock.closePipe(m.pipe);
+   * ```
+   */
+  closePipe(id: number): boolean {
+    const p = this.pipes.get(id);
+    if (!p) return false;
+    p.close();
+    return true;
+  }
+
   /** Subscribes to pipe events (`pipe:add-pre`, `pipe:add`, `pipe:remove`). */
   on<E extends keyof SocketEvents>(event: E, fn: (...args: SocketEvents[E]) => void): this {
-    this.events.on(event, fn as (...a: unknown[]) => void);
+    this.events.on(event, fn);
     return this;
   }
 
   /** Removes a pipe event handler. */
   off<E extends keyof SocketEvents>(event: E, fn: (...args: SocketEvents[E]) => void): this {
-    this.events.off(event, fn as (...a: unknown[]) => void);
+    this.events.off(event, fn);
     return this;
   }
 
   /** Handles one pipe event once. */
   once<E extends keyof SocketEvents>(event: E, fn: (...args: SocketEvents[E]) => void): this {
-    this.events.once(event, fn as (...a: unknown[]) => void);
+    this.events.once(event, fn);
     return this;
   }
 
@@ -608,7 +746,7 @@ export class Socket extends Endpoint {
     return p;
   }
 
-  private emit(event: keyof SocketEvents, info: PipeInfo): void {
+  private emit(event: Exclude<keyof SocketEvents, "close">, info: PipeInfo): void {
     try {
       this.events.emit(event, info);
     } catch {
@@ -691,6 +829,7 @@ export class Context extends Endpoint {
     return Promise.resolve();
   }
 
+  /** Same as {@link Context.close}, so `await using ctx = context(s)` works. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -1,3 +1,4 @@
+import { utf8Length } from "./bytes.js";
 import { nngError } from "./errors.js";
 
 /** A parsed SP address. @internal */
@@ -62,7 +63,7 @@ export function parseUrl(url: unknown): SpUrl {
     return { scheme, transport: "inproc", host: rest, port: null, family: 0, url };
   }
   if (kind.transport === "ipc") {
-    const bytes = Buffer.byteLength(rest);
+    const bytes = utf8Length(rest);
     if (bytes === 0 || bytes > MAX_IPC_PATH || rest.includes("\0")) {
       throw nngError("EADDRINVAL", `ipc path must be 1..${MAX_IPC_PATH} bytes`);
     }

@@ -4,11 +4,22 @@ import { effectiveTimeout, Pending, type OpOptions } from "../core/op.js";
 import { lookupOption, type OptionSpec, type OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 
-/** Identity of a protocol: its id and name and those of its peer. */
+/**
+ * Identity of a protocol: its id and name and those of its peer.
+ * @example
+ * ```ts
+ * // The SP ids a pipe's handshake carries, e.g. for req0:
+ * const info: ProtocolInfo = { self: 0x30, selfName: "req", peer: 0x31, peerName: "rep" };
+ * ```
+ */
 export interface ProtocolInfo {
+  /** Our SP protocol number, e.g. 0x30 for req0. */
   readonly self: number;
+  /** The protocol number a peer must announce. */
   readonly peer: number;
+  /** Our protocol's name, e.g. `req`. */
   readonly selfName: string;
+  /** The peer protocol's name, e.g. `rep`. */
   readonly peerName: string;
 }
 
@@ -57,6 +68,23 @@ export abstract class ProtoContext {
 
   abstract send(m: Message, opts: OpOptions | undefined): Promise<void>;
   abstract recv(opts: OpOptions | undefined): Promise<Message>;
+
+  /**
+   * The receive fast path: a message `recv` would hand over at once, taken
+   * off the queue, or undefined (then the caller uses `recv`). Saves building
+   * a pending operation per message; bad options throw as `recv` rejects.
+   */
+  recvNow(_opts: OpOptions | undefined): Message | undefined {
+    return undefined;
+  }
+
+  /**
+   * The send fast path: hands `m` to a pipe at once and returns true, or
+   * returns false having done nothing (then the caller uses `send`).
+   */
+  sendNow(_m: Message, _opts: OpOptions | undefined): boolean {
+    return false;
+  }
   abstract close(): void;
 
   /**

@@ -1,4 +1,5 @@
 import type { Message } from "../core/message.js";
+import { effectiveTimeout, type OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 import { BUFFER_OPTION, headerIntoBody } from "./common.js";
@@ -31,6 +32,10 @@ export class Pull0 extends QueuedProtocol {
   pipeMessage(p: Pipe, m: Message): void {
     headerIntoBody(m);
     this.fq.put(p, m);
+  }
+  override recvNow(opts: OpOptions | undefined): Message | undefined {
+    effectiveTimeout(opts, this.recvTimeout);
+    return this.fq.take();
   }
   send(): Promise<void> {
     return notSupported("pull sockets cannot send");

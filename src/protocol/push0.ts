@@ -1,12 +1,12 @@
 import { nngError } from "../core/errors.js";
 import { EMPTY, type Message } from "../core/message.js";
-import type { OpOptions } from "../core/op.js";
+import { effectiveTimeout, type OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 import { BUFFER_OPTION } from "./common.js";
 import { PROTO } from "./ids.js";
 import { notSupported, Protocol } from "./protocol.js";
-import { LoadBalancer } from "./queues.js";
+import { LoadBalancer, SENT } from "./queues.js";
 
 /**
  * push0: load-balances across pullers, round-robin among the ready ones.
@@ -41,7 +41,13 @@ export class Push0 extends Protocol {
   /** Whatever a puller sends is read and discarded; the pipe stays open. */
   pipeMessage(): void {}
 
+  override sendNow(m: Message, opts: OpOptions | undefined): boolean {
+    effectiveTimeout(opts, this.sendTimeout);
+    return this.lb.sendNow(this.raw ? m.header : EMPTY, m.body);
+  }
   send(m: Message, opts: OpOptions | undefined): Promise<void> {
+    // A ready pipe takes the message at once: no pending operation to build.
+    if (this.sendNow(m, opts)) return SENT;
     const op = this.sendOp(opts);
     this.lb.send({ header: this.raw ? m.header : EMPTY, body: m.body, op });
     return op.promise;

@@ -5,6 +5,60 @@ import type { Pipe } from "../core/pipe.js";
 import { headerIntoBody } from "./common.js";
 
 /**
+ * A FIFO on a growable ring: push, shift and unshift without reallocating
+ * or shrinking per element (the queues below empty and refill per message).
+ * @internal
+ */
+export class Ring<T> {
+  private buf: (T | undefined)[] = new Array<T | undefined>(8);
+  private head = 0;
+  size = 0;
+
+  push(v: T): void {
+    if (this.size === this.buf.length) this.grow();
+    this.buf[(this.head + this.size) & (this.buf.length - 1)] = v;
+    this.size++;
+  }
+
+  unshift(v: T): void {
+    if (this.size === this.buf.length) this.grow();
+    this.head = (this.head - 1) & (this.buf.length - 1);
+    this.buf[this.head] = v;
+    this.size++;
+  }
+
+  shift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const v = this.buf[this.head];
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & (this.buf.length - 1);
+    this.size--;
+    return v;
+  }
+
+  /** Removes every element and returns them in order. */
+  drain(): T[] {
+    const out: T[] = [];
+    while (this.size > 0) out.push(this.shift()!);
+    return out;
+  }
+
+  private grow(): void {
+    const old = this.buf;
+    const next = new Array<T | undefined>(old.length * 2);
+    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & (old.length - 1)];
+    this.buf = next;
+    this.head = 0;
+  }
+}
+
+/** A message held back at its pipe, which is paused until a reader takes it. */
+interface Held {
+  p: Pipe;
+  m: Message;
+}
+
+/**
  * Receive side with nng's fair queueing: up to `cap` messages wait for
  * readers; past that each pipe may hold one more message and is paused until
  * a reader takes it, so a fast peer cannot starve the others and nothing is
@@ -12,40 +66,37 @@ import { headerIntoBody } from "./common.js";
  * @internal
  */
 export class FairQueue {
-  private readonly msgs: Message[] = [];
-  private msgHead = 0;
-  private readonly held = new Map<Pipe, Message>();
+  private readonly msgs = new Ring<Message>();
+  /** Pipes holding one message each, oldest first. */
+  private readonly held = new Ring<Held>();
   private readonly waiters = new WaitQueue<Pending<Message>>();
 
   constructor(public cap: number) {}
 
   get length(): number {
-    return this.msgs.length - this.msgHead + this.held.size;
+    return this.msgs.size + this.held.size;
   }
 
   put(p: Pipe, m: Message): void {
-    const w = this.waiters.shift();
-    if (w) {
-      w.resolve(m);
+    if (this.waiters.size > 0) {
+      this.waiters.shift()!.resolve(m);
       return;
     }
-    if (this.msgs.length - this.msgHead < this.cap) {
+    if (this.msgs.size < this.cap) {
       this.msgs.push(m);
       return;
     }
-    this.held.set(p, m);
+    this.held.push({ p, m });
     p.pause();
   }
 
   /** Puts a handed-over message back at the head: its receiver went away before using it. */
   unshift(m: Message): void {
-    const w = this.waiters.shift();
-    if (w) {
-      w.resolve(m);
+    if (this.waiters.size > 0) {
+      this.waiters.shift()!.resolve(m);
       return;
     }
-    if (this.msgHead > 0) this.msgs[--this.msgHead] = m;
-    else this.msgs.unshift(m);
+    this.msgs.unshift(m);
   }
 
   /** Completes `op` now or queues it; the caller gets the promise from `op`. */
@@ -61,44 +112,28 @@ export class FairQueue {
   }
 
   take(): Message | undefined {
-    if (this.msgHead < this.msgs.length) {
-      const m = this.msgs[this.msgHead]!;
-      this.msgs[this.msgHead++] = undefined as unknown as Message;
-      if (this.msgHead === this.msgs.length) {
-        this.msgs.length = 0;
-        this.msgHead = 0;
+    if (this.msgs.size > 0) {
+      const m = this.msgs.shift()!;
+      // Moves the oldest held message into the queue and lets its pipe read on.
+      if (this.held.size > 0 && this.msgs.size < this.cap) {
+        const h = this.held.shift()!;
+        this.msgs.push(h.m);
+        h.p.resume();
       }
-      this.refill();
       return m;
     }
-    const first = this.held.entries().next();
-    if (first.done) return undefined;
-    const [p, m] = first.value;
-    this.held.delete(p);
-    p.resume();
-    return m;
-  }
-
-  /** Moves the oldest held message into the queue and lets its pipe read on. */
-  private refill(): void {
-    if (this.held.size === 0 || this.msgs.length - this.msgHead >= this.cap) return;
-    const [p, m] = this.held.entries().next().value as [Pipe, Message];
-    this.held.delete(p);
-    this.msgs.push(m);
-    p.resume();
+    const h = this.held.shift();
+    if (!h) return undefined;
+    h.p.resume();
+    return h.m;
   }
 
   /** Drops queued and held messages matching `keep === false`. */
   filter(keep: (m: Message) => boolean): void {
-    const rest = this.msgs.slice(this.msgHead).filter(keep);
-    this.msgs.length = 0;
-    this.msgHead = 0;
-    this.msgs.push(...rest);
-    for (const [p, m] of this.held) {
-      if (!keep(m)) {
-        this.held.delete(p);
-        p.resume();
-      }
+    for (const m of this.msgs.drain()) if (keep(m)) this.msgs.push(m);
+    for (const h of this.held.drain()) {
+      if (keep(h.m)) this.held.push(h);
+      else h.p.resume();
     }
   }
 
@@ -107,12 +142,13 @@ export class FairQueue {
   }
 
   clear(): void {
-    this.msgs.length = 0;
-    this.msgHead = 0;
-    for (const p of this.held.keys()) p.resume();
-    this.held.clear();
+    this.msgs.drain();
+    for (const h of this.held.drain()) h.p.resume();
   }
 }
+
+/** What a send that completed at once returns: one shared, already resolved promise. @internal */
+export const SENT: Promise<void> = Promise.resolve();
 
 /** A message waiting for a pipe, with the sender's pending operation. @internal */
 export interface Outgoing {
@@ -161,9 +197,47 @@ export class LoadBalancer {
     this.pump();
   }
 
+  /**
+   * Writes at once if a pipe is ready and nothing waits before this message;
+   * false leaves the caller to queue it with {@link LoadBalancer.send}. The
+   * senders' fast path: no Outgoing, no pending operation.
+   */
+  sendNow(header: Uint8Array, body: Uint8Array): boolean {
+    if (this.waiting.size !== 0 || this.inReady.size === 0) return false;
+    const one = this.sole();
+    if (one) {
+      this.writeSole(one, header, body);
+      return true;
+    }
+    const p = this.nextPipe();
+    if (!p) return false;
+    this.write(p, { header, body, op: undefined });
+    return true;
+  }
+
+  /** The one ready pipe, when there is exactly one (then round-robin is that pipe). */
+  private sole(): Pipe | undefined {
+    if (this.inReady.size !== 1) return undefined;
+    const p = this.ready.peek()!;
+    return p.closed || !p.ready ? undefined : p;
+  }
+
+  /** Writes to the sole ready pipe without taking it off the ready queue, unless it stops being ready. */
+  private writeSole(p: Pipe, header: Uint8Array, body: Uint8Array): void {
+    p.send(header, body);
+    if (!p.ready || p.closed) this.removePipe(p);
+  }
+
   /** Queues a message; `op` (if any) resolves when a pipe has taken it or it was buffered. */
   send(o: Outgoing): void {
     if (this.waiting.size === 0) {
+      const one = this.sole();
+      if (one) {
+        this.writeSole(one, o.header, o.body);
+        o.sent?.(one);
+        o.op?.resolve();
+        return;
+      }
       const p = this.nextPipe();
       if (p) {
         this.write(p, o);

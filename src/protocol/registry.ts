@@ -12,7 +12,14 @@ import { Respondent0 } from "./respondent0.js";
 import { Sub0 } from "./sub0.js";
 import { Surveyor0 } from "./surveyor0.js";
 
-/** Protocol names accepted by `socket()` and `nano()`: nanonext's names and nng's versioned ones. */
+/**
+ * Protocol names accepted by `socket()` and `nano()`: nanonext's names and nng's versioned ones.
+ * @example
+ * ```ts
+ * const name: ProtocolName = "req";
+ * const s = await socket(name);
+ * ```
+ */
 export type ProtocolName =
   | "bus" | "pair" | "poly" | "push" | "pull" | "pub" | "sub" | "req" | "rep" | "surveyor" | "respondent"
   | "bus0" | "pair0" | "pair1" | "push0" | "pull0" | "pub0" | "sub0" | "req0" | "rep0" | "surveyor0" | "respondent0";
@@ -42,7 +49,13 @@ const FACTORIES: Record<ProtocolName, (raw: boolean) => Protocol> = {
   respondent0: (r) => new Respondent0(r),
 };
 
-/** Every accepted protocol name. */
+/**
+ * Every accepted protocol name.
+ * @example
+ * ```ts
+ * console.log(PROTOCOL_NAMES.includes("poly")); // true
+ * ```
+ */
 export const PROTOCOL_NAMES = Object.keys(FACTORIES) as ProtocolName[];
 
 /** Creates the protocol engine for a socket; an unknown name is ENOTSUP. @internal */

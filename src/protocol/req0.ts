@@ -51,7 +51,10 @@ export class ReqCtx extends ProtoContext {
   send(m: Message, opts: OpOptions | undefined): Promise<void> {
     if (this.closed) return Promise.reject(nngError("ECLOSED"));
     // A new request supersedes the old one: its reader gets ECANCELED, a late reply is dropped.
-    this.abort(nngError("ECANCELED", "superseded by a new request"));
+    // The error is built only when someone gets it: an NngError (stack and all) per request showed in profiles.
+    const outOp = this.out?.op;
+    const superseded = this.waiter !== undefined || (outOp !== undefined && !outOp.done);
+    this.abort(superseded ? nngError("ECANCELED", "superseded by a new request") : undefined);
     const id = this.req.ids.take();
     this.id = id;
     this.req.byId.set(id, this);

@@ -2,7 +2,13 @@ import { nngError } from "../core/errors.js";
 import { Context, Socket } from "../core/socket.js";
 import { Nano } from "../nano.js";
 
-/** Anything the Rx layer receives from: a socket, a context or a Nano object. */
+/**
+ * Anything the Rx layer receives from: a socket, a context or a Nano object.
+ * @example
+ * ```ts
+ * recv$(sock); recv$(context(sock)); recv$(nanoObject);
+ * ```
+ */
 export type RxSource = Socket | Context | Nano;
 
 /** The socket or context behind a source. @internal */

@@ -4,10 +4,17 @@ import type { Aio } from "../aio/aio.js";
 import type { ConditionVariable } from "../aio/cv.js";
 import { socketOf, type RxSource } from "./common.js";
 
-/** A pipe coming or going, as {@link pipes$} emits it. */
+/**
+ * A pipe coming or going, as {@link pipes$} emits it.
+ * @example
+ * ```ts
+ * pipes$(s).subscribe((e: PipeEvent) => console.log(e.type, e.pipe.id));
+ * ```
+ */
 export interface PipeEvent {
   /** `add` once the pipe is usable, `remove` once it is gone (nng's ADD_POST / REM_POST). */
   type: "add" | "remove";
+  /** The pipe's id, transport and addresses. */
   pipe: PipeInfo;
 }
 
@@ -39,6 +46,11 @@ export function pipes$(con: RxSource): Observable<PipeEvent> {
 /**
  * Emits the cv's value each time it is signalled, without consuming signals
  * (waiters still see them).
+ * @example
+ * ```ts
+ * const c = cv();
+ * cv$(c).subscribe((n) => console.log("signalled, value", n));
+ * ```
  */
 export function cv$(c: ConditionVariable): Observable<number> {
   return new Observable<number>((subscriber) => c.watch(() => subscriber.next(c.value)));
@@ -53,7 +65,7 @@ export function cv$(c: ConditionVariable): Observable<number> {
  * aio$(recvAio(sock, { mode: "string" })).subscribe(console.log);
  * ```
  */
-export function aio$<T>(aio: Aio<T>): Observable<T> {
+export function aio$<T>(aio: Aio<T, unknown>): Observable<T> {
   return new Observable<T>((subscriber) => {
     aio.then(
       (v) => {

@@ -3,6 +3,8 @@ import { isNngError, type NngError } from "../core/errors.js";
 import type { Message } from "../core/message.js";
 import type { Context, RecvOptions, RecvResult, Socket } from "../core/socket.js";
 import { checkRecvMode, decodeBody, type RecvMode } from "../serial/modes.js";
+import { isStream } from "../stream/is-stream.js";
+import type { Stream } from "../stream/stream.js";
 import { endpointOf, type RxSource } from "./common.js";
 
 /**
@@ -10,11 +12,12 @@ import { endpointOf, type RxSource } from "./common.js";
  * handed to `emit` synchronously. Teardown aborts the pending receive; a
  * message that was already handed over but not yet emitted is given back to
  * the protocol, so it stays for the next receiver. Ends with `onEnd(undefined)`
- * when the endpoint closes, or with the error that stopped it.
+ * when the endpoint closes (or a stream's peer hangs up: ECONNSHUT), or with
+ * the error that stopped it.
  * @internal
  */
 export function receiveLoop(
-  ep: Socket | Context,
+  ep: Socket | Context | Stream,
   opts: { timeout?: number | undefined; signal?: AbortSignal | undefined },
   isClosed: () => boolean,
   emit: (m: Message) => void,
@@ -29,7 +32,7 @@ export function receiveLoop(
         m = await ep.recvMessage({ timeout: opts.timeout, signal });
       } catch (err) {
         if (ac.signal.aborted) return;
-        onEnd(isNngError(err, "ECLOSED") ? undefined : (err as NngError));
+        onEnd(isNngError(err, "ECLOSED") || isNngError(err, "ECONNSHUT") ? undefined : (err as NngError));
         return;
       }
       if (ac.signal.aborted || isClosed()) {
@@ -53,17 +56,22 @@ export function receiveLoop(
  * message. Completes when the socket (or context) closes; errors with the
  * {@link NngError} that stopped it (e.g. ETIMEDOUT with a `timeout`). A body
  * that does not fit the mode errors with EINVAL (bytes in `err.data`).
+ * On a {@link Stream} it emits each chunk (WebSocket message) and also
+ * completes when the peer hangs up.
  *
  * @example
  * ```ts
  * import { recv$ } from "nanonext/rx";
  * recv$(sub, { mode: "string" }).pipe(filter((s) => s.includes("alert")), take(3)).subscribe(console.log);
+ * recv$(await stream({ dial: "ws://127.0.0.1:8080/feed" }), { mode: "json" }).subscribe(console.log);
  * ```
  */
-export function recv$<M extends RecvMode = "raw">(con: RxSource, opts: RecvOptions<M> = {}): Observable<RecvResult<M>> {
+export function recv$<M extends RecvMode = "raw">(con: RxSource | Stream, opts: RecvOptions<M> = {}): Observable<RecvResult<M>> {
   return new Observable<RecvResult<M>>((subscriber) => {
-    const ep = endpointOf(con);
-    const mode = checkRecvMode(opts.mode);
+    const ep = isStream(con) ? con : endpointOf(con);
+    const asked = checkRecvMode(opts.mode);
+    // On a stream, serial reads as string (nanonext).
+    const mode = isStream(con) && asked === "serial" ? "string" : asked;
     return receiveLoop(
       ep,
       opts,

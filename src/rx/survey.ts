@@ -5,11 +5,19 @@ import { checkRecvMode, decodeBody, type RecvMode, type SendMode } from "../seri
 import { endpointOf, socketOf, type RxSource } from "./common.js";
 import { receiveLoop } from "./recv.js";
 
-/** Options of {@link survey$}. */
+/**
+ * Options of {@link survey$}.
+ * @example
+ * ```ts
+ * survey$(surveyor, "vote?", { recvMode: "string" }).subscribe(console.log);
+ * ```
+ */
 export interface Survey$Options {
   /** Survey deadline in ms (sets `surveyor:survey-time` for this survey). */
   timeout?: number;
+  /** How to encode the request (default: raw for strings/bytes, serial otherwise). */
   sendMode?: SendMode;
+  /** How to decode each reply (default `raw`). */
   recvMode?: RecvMode;
 }
 
@@ -60,9 +68,17 @@ export function survey$<T = unknown>(surveyor: RxSource, question: unknown, opts
   });
 }
 
-/** Options of {@link request$}. */
+/**
+ * Options of {@link request$}.
+ * @example
+ * ```ts
+ * request$(ctx, "ping", { sendMode: "raw", recvMode: "string", timeout: 1000 }).subscribe(console.log);
+ * ```
+ */
 export interface Request$Options {
+  /** How to encode the request (default: raw for strings/bytes, serial otherwise). */
   sendMode?: SendMode;
+  /** How to decode each reply (default `raw`). */
   recvMode?: RecvMode;
   /** Milliseconds to wait for the reply (ETIMEDOUT). */
   timeout?: number;

@@ -2,10 +2,23 @@ import { addExtension, Decoder, Encoder } from "cbor-x";
 import { nngError } from "../core/errors.js";
 import { Message } from "../core/message.js";
 
-/** How `send` turns a value into bytes: `raw` bytes/UTF-8, or `serial` (CBOR, any value). */
+/**
+ * How `send` turns a value into bytes: `raw` bytes/UTF-8, or `serial` (CBOR, any value).
+ * @example
+ * ```ts
+ * await s.send({ any: "value" }, { mode: "serial" }); // CBOR
+ * await s.send("bytes as is", { mode: "raw" });
+ * ```
+ */
 export type SendMode = "raw" | "serial";
 
-/** Typed-array receive modes: the body as elements of that type (native byte order). */
+/**
+ * Typed-array receive modes: the body as elements of that type (native byte order).
+ * @example
+ * ```ts
+ * const xs = await s.recv({ mode: "float32" }); // Float32Array
+ * ```
+ */
 export type TypedMode =
   | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "float32" | "float64" | "bigint64" | "biguint64";
 
@@ -13,6 +26,10 @@ export type TypedMode =
  * How `recv` decodes a body: `raw` (Uint8Array), `string` (UTF-8), `json`,
  * `serial` (CBOR), a typed-array mode, or `message` (the whole {@link Message}
  * with header and pipe id, for raw sockets and devices).
+ * @example
+ * ```ts
+ * const n = await s.recv({ mode: "float64" }); // Float64Array
+ * ```
  */
 export type RecvMode = "raw" | "string" | "json" | "serial" | "message" | TypedMode;
 
@@ -32,12 +49,29 @@ const TYPED: Record<TypedMode, { size: number; make: (b: ArrayBuffer, n: number)
 const RECV_MODES = new Set<string>(["raw", "string", "json", "serial", "message", ...Object.keys(TYPED)]);
 
 /**
+ * A class, as {@link SerialExtension} needs it: something `new` makes a `T` with.
+ * @example
+ * ```ts
+ * const c: ClassOf<Date> = Date;
+ * ```
+ */
+export interface ClassOf<T> {
+  /** Makes an instance (the arguments do not matter here). */
+  new (...args: never[]): T;
+}
+
+/**
  * A CBOR extension for one class, as nanonext's `serial_config`: values of
  * `Class` are written with `encode` under CBOR `tag` and read back with `decode`.
+ * @example
+ * ```ts
+ * const ext: SerialExtension<Date, number> = { Class: Date, tag: 40002, encode: (d) => d.getTime(), decode: (t) => new Date(t) };
+ * serialConfig(ext);
+ * ```
  */
 export interface SerialExtension<T = unknown, R = unknown> {
   /** The class whose instances this handles. */
-  Class: abstract new (...args: never[]) => T;
+  Class: ClassOf<T>;
   /** CBOR tag number (pick one from the unassigned range, e.g. 40000+). */
   tag: number;
   /** Turns an instance into a CBOR-encodable value. */
@@ -46,8 +80,16 @@ export interface SerialExtension<T = unknown, R = unknown> {
   decode: (data: R) => T;
 }
 
-/** The `serial` configuration of a socket, made by {@link serialConfig}. */
+/**
+ * The `serial` configuration of a socket, made by {@link serialConfig}.
+ * @example
+ * ```ts
+ * const cfg: SerialConfig = serialConfig({ Class: Date, tag: 40002, encode: (d: Date) => d.getTime(), decode: (t: number) => new Date(t) });
+ * s.setOpt("serial", cfg);
+ * ```
+ */
 export interface SerialConfig {
+  /** The registered extensions, in order. */
   readonly extensions: readonly SerialExtension[];
 }
 

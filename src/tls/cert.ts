@@ -8,7 +8,13 @@ import net from "node:net";
 import forge from "node-forge";
 import { nngError } from "../core/errors.js";
 
-/** Options of {@link writeCert}. */
+/**
+ * Options of {@link writeCert}.
+ * @example
+ * ```ts
+ * const pair = await writeCert({ cn: "localhost", valid: "20301231235959" });
+ * ```
+ */
 export interface WriteCertOptions {
   /**
    * Common name, and the subjectAltName: a host name becomes a DNS entry, an
@@ -19,7 +25,14 @@ export interface WriteCertOptions {
   valid?: string | Date | undefined;
 }
 
-/** A self-signed certificate and its key, shaped for {@link tlsConfig}. */
+/**
+ * A self-signed certificate and its key, shaped for {@link tlsConfig}.
+ * @example
+ * ```ts
+ * const { server, client }: CertPair = await writeCert({ cn: "localhost" });
+ * const [certPem, keyPem] = server;
+ * ```
+ */
 export interface CertPair {
   /** `[certificate, private key]` in PEM: pass as `tlsConfig({ server })`. */
   readonly server: readonly [cert: string, key: string];
@@ -85,7 +98,16 @@ export async function writeCert(opts: WriteCertOptions = {}): Promise<CertPair> 
   const notAfter = parseValid(opts.valid);
   const notBefore = new Date(Date.now() - 60_000);
   if (notAfter <= notBefore) throw nngError("EINVAL", "valid is in the past");
+  return selfSignedCert(cn, notBefore, notAfter);
+}
 
+/**
+ * The certificate {@link writeCert} makes, for a CN already checked and any
+ * validity window (tests use it to build an expired certificate, which
+ * writeCert refuses).
+ * @internal
+ */
+export async function selfSignedCert(cn: string, notBefore: Date, notAfter: Date): Promise<CertPair> {
   const { privateKey } = await new Promise<{ privateKey: string }>((resolve, reject) => {
     generateKeyPair("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } }, (err, _pub, priv) =>
       err ? reject(err) : resolve({ privateKey: priv }),

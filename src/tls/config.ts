@@ -3,16 +3,18 @@ import fs from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import { fromSystemError, nngError, type NngError } from "../core/errors.js";
+import { type Material, TlsConfig, type TlsAuthMode } from "./tls-config.js";
+
+export { TlsConfig, type TlsAuthMode } from "./tls-config.js";
 
 /**
- * How a TLS endpoint checks its peer, as nng's `tls-authmode`:
- * `"none"` never verifies; `"optional"` verifies a certificate if the peer
- * presents one (a server then asks for one); `"required"` verifies and fails
- * without one.
+ * Options of {@link tlsConfig}. PEM arguments are PEM text or a path to a PEM file.
+ * @example
+ * ```ts
+ * const server = tlsConfig({ server: [certPem, keyPem], auth: "none" });
+ * const client = tlsConfig({ client: [certPem], serverName: "localhost" });
+ * ```
  */
-export type TlsAuthMode = "none" | "optional" | "required";
-
-/** Options of {@link tlsConfig}. PEM arguments are PEM text or a path to a PEM file. */
 export interface TlsConfigOptions {
   /**
    * What peers are verified against (nanonext's `client`): the CA certificate
@@ -38,51 +40,6 @@ export interface TlsConfigOptions {
   serverName?: string | undefined;
 }
 
-/** Resolved PEM material. @internal */
-interface Material {
-  ca?: string;
-  crl?: string;
-  cert?: string;
-  key?: string;
-  passphrase?: string;
-}
-
-/**
- * TLS settings for `wss://` and `tls+tcp://` endpoints, made by
- * {@link tlsConfig}. Immutable; one config may serve many dialers and
- * listeners.
- */
-export class TlsConfig {
-  /** The configured auth mode; undefined means the role default (dialer "required", listener "none"). */
-  readonly auth: TlsAuthMode | undefined;
-  /** The server name override, if any. */
-  readonly serverName: string | undefined;
-  /** @internal */
-  readonly material: Readonly<Material>;
-
-  /** @internal Use {@link tlsConfig}. */
-  constructor(material: Material, auth: TlsAuthMode | undefined, serverName: string | undefined) {
-    this.material = Object.freeze({ ...material });
-    this.auth = auth;
-    this.serverName = serverName;
-    Object.freeze(this);
-  }
-
-  /** True when peers are verified against a CA given here (not Node's built-in list). */
-  get hasCa(): boolean {
-    return this.material.ca !== undefined;
-  }
-
-  /** True when the config carries our own certificate and key. */
-  get hasCert(): boolean {
-    return this.material.cert !== undefined;
-  }
-
-  /** @internal */
-  toString(): string {
-    return `TlsConfig(${this.auth ?? "default"} auth${this.hasCa ? ", ca" : ""}${this.hasCert ? ", cert" : ""})`;
-  }
-}
 
 function isPem(s: string): boolean {
   return s.includes("-----BEGIN ");

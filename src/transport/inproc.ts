@@ -1,4 +1,5 @@
 import { nngError, type NngError } from "../core/errors.js";
+import { macrotask } from "../core/macrotask.js";
 import { Message } from "../core/message.js";
 import type { PipeHandlers, Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
 
@@ -6,6 +7,20 @@ import type { PipeHandlers, Transport, TransportDialer, TransportInit, Transport
 const INPROC_HWM = 1024;
 
 const registry = new Map<string, InprocListener>();
+const RESOLVED = Promise.resolve();
+
+/**
+ * Flushes run as promise jobs, so an inproc exchange never waits for the
+ * event loop; past this many in one macrotask turn the next flush waits for
+ * a macrotask, so a tight send/recv loop cannot starve timers and I/O.
+ */
+const FLUSH_BUDGET = 4096;
+let turnFlushes = 0;
+let turnResetQueued = false;
+const resetTurn = (): void => {
+  turnFlushes = 0;
+  turnResetQueued = false;
+};
 
 /**
  * One end of an in-process connection. Messages move by reference: the
@@ -73,7 +88,13 @@ class InprocEnd implements TransportPipe {
   private schedule(): void {
     if (this.scheduled || this.paused || !this.handlers) return;
     this.scheduled = true;
-    queueMicrotask(this.flush);
+    if (!turnResetQueued) {
+      turnResetQueued = true;
+      macrotask(resetTurn);
+    }
+    // A promise job, not queueMicrotask: same ordering, without Node's per-call async-context wrapper.
+    if (++turnFlushes <= FLUSH_BUDGET) RESOLVED.then(this.flush);
+    else macrotask(this.flush);
   }
 
   private readonly flush = (): void => {

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import { fromSystemError, nngError, type NngError } from "../core/errors.js";
+import { clearStaleIpc } from "./ipc-path.js";
 import { handshake } from "./stream-pipe.js";
 import { StreamListener } from "./stream-listener.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
@@ -43,18 +44,6 @@ class IpcDialer implements TransportDialer {
   }
 }
 
-/** True when something is accepting on the unix socket at `path`. */
-function probe(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ path });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
 class IpcListener extends StreamListener implements TransportListener {
   readonly boundUrl: string;
   readonly boundPort = undefined;
@@ -66,18 +55,7 @@ class IpcListener extends StreamListener implements TransportListener {
 
   async bind(): Promise<void> {
     const path = this.init.url.host;
-    // Like nng: a socket file nobody answers on is stale (a crashed process) and is replaced;
-    // a live listener means EADDRINUSE. Other kinds of file are never removed.
-    const st = fs.lstatSync(path, { throwIfNoEntry: false });
-    if (st) {
-      if (!st.isSocket()) throw nngError("EADDRINUSE", `${path} exists and is not a socket`);
-      if (await probe(path)) throw nngError("EADDRINUSE", path);
-      try {
-        fs.unlinkSync(path);
-      } catch (err) {
-        throw fromSystemError(err, "EADDRINUSE");
-      }
-    }
+    await clearStaleIpc(path);
     await new Promise<void>((resolve, reject) => {
       const server = net.createServer();
       this.server = server;

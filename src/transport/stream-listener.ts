@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type net from "node:net";
 import type { NngError } from "../core/errors.js";
 import { handshake } from "./stream-pipe.js";
@@ -16,6 +17,11 @@ export abstract class StreamListener<S extends net.Server = net.Server> {
   protected server: S | undefined;
   protected readonly conns = new Set<net.Socket>();
   protected readonly abort = new AbortController();
+
+  constructor() {
+    // Every connection in its handshake listens on this signal; a burst of them is normal, not a leak.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Runs the SP handshake on an accepted stream, off the accept path, and reports the pipe or the error. */
   protected accepted(sock: net.Socket, opts: AcceptOptions, onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {

@@ -6,11 +6,31 @@ import { decodeHandshake, encodeHandshake, HANDSHAKE_SIZE } from "./codec/handsh
 import { FrameDecoder, writeFramePrefix } from "./codec/frame.js";
 import type { PipeHandlers, TransportPipe } from "./transport.js";
 
-/** nng drops a peer that has not sent its SP header within 10 s. */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** nng drops a peer that has not sent its SP header within 10 s (also bounds TLS and WebSocket handshakes). */
+export let HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** Messages up to this size are copied into one buffer with their prefix (one write). */
+/**
+ * Test hook: changes the handshake timeout for connections started from now
+ * on and returns the previous value, so slow-peer tests need not wait 10 s.
+ * @internal
+ */
+export function setHandshakeTimeout(ms: number): number {
+  const prev = HANDSHAKE_TIMEOUT_MS;
+  HANDSHAKE_TIMEOUT_MS = ms;
+  return prev;
+}
+
+/** Messages up to this size are copied, with their prefix, into the tick's batch buffer. */
 const COALESCE_MAX = 16 * 1024;
+/** Size of a batch buffer: small frames of one tick share it and go out in one write. */
+const BATCH_SIZE = 64 * 1024;
+/** While paused, keep reading from the socket until this many bytes wait undecoded. */
+const READ_HWM = 256 * 1024;
+
+/** Frame buffers need no zeroing: the decoder fills them before anyone sees them. */
+function allocBytes(n: number): Uint8Array {
+  return Buffer.allocUnsafe(n);
+}
 
 /**
  * Runs the SP handshake on a connected byte stream (tcp, ipc) and returns the
@@ -63,20 +83,29 @@ export function handshake(
 }
 
 /**
- * SP message pipe over a Node byte stream: frames out with coalesced writes
- * (corked for the rest of the tick), frames in through {@link FrameDecoder}
- * with pause/resume for back-pressure.
+ * SP message pipe over a Node byte stream. Small frames written in one tick
+ * are packed into one buffer and go out in one write; big bodies are written
+ * by reference next to their prefix (writev, no copy). Frames in are cut out
+ * of the socket's chunks by {@link FrameDecoder}; pause() holds delivery at
+ * once but stops reading from the socket only past {@link READ_HWM}, so
+ * back-pressure costs no syscalls per message.
  * @internal
  */
 export class StreamPipe implements TransportPipe {
   readonly decoder: FrameDecoder;
   private handlers: PipeHandlers | undefined;
   private paused = true;
+  /** The net.Socket itself is paused (no reads). */
+  private sockPaused = true;
   private closed = false;
-  private corked = false;
   private delivering = false;
   private closeErr: NngError | undefined;
   private readonly prefixLen: number;
+  /** The batch of small frames: bytes [batchStart, batchEnd) are not written yet. */
+  private batch: Buffer | undefined;
+  private batchStart = 0;
+  private batchEnd = 0;
+  private flushScheduled = false;
 
   constructor(
     private readonly sock: NetSocket,
@@ -87,11 +116,12 @@ export class StreamPipe implements TransportPipe {
     readonly localAddress: string,
     readonly remoteAddress: string,
   ) {
-    this.decoder = new FrameDecoder(ipc, config.recvSizeMax);
+    this.decoder = new FrameDecoder(ipc, config.recvSizeMax, allocBytes);
     this.prefixLen = ipc ? 9 : 8;
     sock.on("data", (chunk: Buffer) => {
       this.decoder.push(chunk);
-      this.deliver();
+      if (this.paused) this.throttle();
+      else this.deliver();
     });
     sock.on("drain", () => this.handlers?.drain());
     sock.on("error", (err) => this.shutdown(fromSystemError(err)));
@@ -113,46 +143,80 @@ export class StreamPipe implements TransportPipe {
 
   send(header: Uint8Array, body: Uint8Array): boolean {
     if (this.closed) return true;
-    const sock = this.sock;
-    if (!this.corked) {
-      this.corked = true;
-      sock.cork();
-      process.nextTick(this.uncork);
-    }
     const len = header.length + body.length;
     const pre = this.prefixLen;
     if (len <= COALESCE_MAX) {
-      const buf = Buffer.allocUnsafe(pre + len);
-      writeFramePrefix(buf, 0, len, this.ipc);
-      if (header.length) buf.set(header, pre);
-      buf.set(body, pre + header.length);
-      sock.write(buf);
+      const need = pre + len;
+      let b = this.batch;
+      if (b === undefined || b.length - this.batchEnd < need) {
+        this.flush();
+        b = this.batch = Buffer.allocUnsafe(Math.max(BATCH_SIZE, need));
+        this.batchStart = this.batchEnd = 0;
+      }
+      let o = this.batchEnd;
+      o += writeFramePrefix(b, o, len, this.ipc);
+      if (header.length) {
+        b.set(header, o);
+        o += header.length;
+      }
+      if (body.length === 1) b[o] = body[0]!;
+      else if (body.length) b.set(body, o);
+      this.batchEnd = o + body.length;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(this.flushTick);
+      }
     } else {
+      this.flush();
       const head = Buffer.allocUnsafe(pre + header.length);
       writeFramePrefix(head, 0, len, this.ipc);
       if (header.length) head.set(header, pre);
+      const sock = this.sock;
+      sock.cork();
       sock.write(head);
       sock.write(body);
+      sock.uncork();
     }
-    return !sock.writableNeedDrain;
+    // As before batching: not ready once a write went past the stream's mark, until "drain".
+    // The batch is bounded by its buffer: a full one is written, which sets that flag.
+    return !this.sock.writableNeedDrain;
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.sock.uncork();
+  /** Writes the unwritten part of the batch; the rest of the buffer stays for the next frames. */
+  private flush(): void {
+    const b = this.batch;
+    if (b === undefined || this.batchEnd === this.batchStart || this.closed) return;
+    const chunk = b.subarray(this.batchStart, this.batchEnd);
+    this.batchStart = this.batchEnd;
+    if (b.length - this.batchEnd < 64) this.batch = undefined;
+    this.sock.write(chunk);
+  }
+
+  private readonly flushTick = (): void => {
+    this.flushScheduled = false;
+    this.flush();
   };
 
   pause(): void {
-    if (this.paused) return;
     this.paused = true;
-    this.sock.pause();
   }
 
   resume(): void {
     if (!this.paused || this.closed) return;
     this.paused = false;
     this.deliver();
-    if (!this.paused && !this.closed) this.sock.resume();
+    if (!this.paused && !this.closed && this.sockPaused) {
+      this.sockPaused = false;
+      this.sock.resume();
+    }
+  }
+
+  /** Paused with much undecoded: stop reading until resume(). */
+  private throttle(): void {
+    if (!this.sockPaused && this.decoder.buffered >= READ_HWM) {
+      this.sockPaused = true;
+      this.sock.pause();
+    }
   }
 
   close(): void {
@@ -177,6 +241,7 @@ export class StreamPipe implements TransportPipe {
       }
     } finally {
       this.delivering = false;
+      if (this.paused && !this.closed) this.throttle();
     }
   }
 
@@ -184,6 +249,7 @@ export class StreamPipe implements TransportPipe {
     if (this.closed) return;
     this.closed = true;
     this.closeErr = err;
+    this.batch = undefined;
     this.sock.destroy();
     const h = this.handlers;
     this.handlers = undefined;

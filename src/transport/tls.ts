@@ -110,7 +110,9 @@ class TlsListener extends StreamListener<tls.Server> implements TransportListene
   accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {
     const server = this.server;
     if (!server) return;
-    server.on("tlsClientError", (err) => {
+    server.on("tlsClientError", (err, sock) => {
+      // Node leaves the connection open after a failed or timed-out TLS handshake: drop it.
+      sock.destroy();
       if (!this.abort.signal.aborted) onError?.(tlsError(err, "ECRYPTO"));
     });
     server.on("secureConnection", (sock: tls.TLSSocket) => {

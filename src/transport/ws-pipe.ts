@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { nngError, type NngError } from "../core/errors.js";
 import { Message } from "../core/message.js";
 import type { PipeHandlers, TransportPipe } from "./transport.js";
+import { encodeMaskedFrame } from "./ws-mask.js";
 import { FrameScanner } from "./ws-upgrade.js";
 
 /** nng's `ws:rxframe-max` default: a bigger single frame closes the connection with 1009. */
@@ -10,6 +11,9 @@ export const RX_FRAME_MAX = 1024 * 1024;
 
 /** Our outgoing frame size: nng listeners send 64 KiB frames, and every nng peer takes them. */
 export const TX_FRAME_MAX = 64 * 1024;
+
+/** While paused, keep reading until this many message bytes wait undelivered. */
+const READ_HWM = 256 * 1024;
 
 /** How long a closing WebSocket waits for the peer before the socket is destroyed. */
 export const CLOSE_TIMEOUT_MS = 1000;
@@ -27,7 +31,10 @@ export function wsError(err: unknown): NngError {
  * message (header then body, no length prefix). Text frames close with
  * 1003, frames over 1 MiB with 1009, messages over `recv-size-max` with 1009
  * (by `ws`'s maxPayload); fragments are reassembled by `ws`, and messages
- * over 64 KiB go out as 64 KiB fragments.
+ * over 64 KiB go out as 64 KiB fragments. pause() holds delivery at once
+ * but stops reading only past {@link READ_HWM} undelivered bytes, so
+ * back-pressure costs no syscalls per message. A dialer's frames are masked
+ * here, a word at a time, and written on the socket directly.
  * @internal
  */
 export class WsPipe implements TransportPipe {
@@ -35,6 +42,10 @@ export class WsPipe implements TransportPipe {
   private inbox: Message[] = [];
   private head = 0;
   private paused = true;
+  /** The WebSocket itself is paused (no reads). */
+  private wsPaused = true;
+  /** Bytes of the undelivered messages in the inbox. */
+  private inboxBytes = 0;
   private closed = false;
   private delivering = false;
   private corked = false;
@@ -48,6 +59,8 @@ export class WsPipe implements TransportPipe {
     readonly peer: number,
     readonly localAddress: string,
     readonly remoteAddress: string,
+    /** We dialed: our frames must be masked (RFC 6455 §5.3). */
+    private readonly client = false,
   ) {
     // Hold everything until start(); frames already parsed wait in the inbox.
     ws.pause();
@@ -65,7 +78,9 @@ export class WsPipe implements TransportPipe {
         return;
       }
       this.inbox.push(new Message(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
-      this.deliver();
+      this.inboxBytes += data.byteLength;
+      if (this.paused) this.throttle();
+      else this.deliver();
     });
     ws.on("error", (err) => {
       this.failure ??= wsError(err);
@@ -93,7 +108,8 @@ export class WsPipe implements TransportPipe {
     }
     const ws = this.ws;
     const len = header.length + body.length;
-    if (len <= TX_FRAME_MAX) {
+    if (this.client) this.sendMasked(header, body, len);
+    else if (len <= TX_FRAME_MAX) {
       let payload = body;
       if (header.length) {
         payload = Buffer.allocUnsafe(len);
@@ -116,22 +132,47 @@ export class WsPipe implements TransportPipe {
     return !this.sock.writableNeedDrain;
   }
 
+  /** Our own data frames (binary, then continuations), byte-identical to what `ws` would send. */
+  private sendMasked(header: Uint8Array, body: Uint8Array, len: number): void {
+    const sock = this.sock;
+    if (len <= TX_FRAME_MAX) {
+      sock.write(encodeMaskedFrame(2, true, [header, body], len));
+      return;
+    }
+    let off = TX_FRAME_MAX - header.length;
+    sock.write(encodeMaskedFrame(2, false, [header, body.subarray(0, off)], TX_FRAME_MAX));
+    while (off < body.length) {
+      const end = Math.min(off + TX_FRAME_MAX, body.length);
+      sock.write(encodeMaskedFrame(0, end === body.length, [body.subarray(off, end)], end - off));
+      off = end;
+    }
+  }
+
   private readonly uncork = (): void => {
     this.corked = false;
     this.sock.uncork();
   };
 
   pause(): void {
-    if (this.paused) return;
     this.paused = true;
-    this.ws.pause();
   }
 
   resume(): void {
     if (!this.paused || this.closed) return;
     this.paused = false;
     this.deliver();
-    if (!this.paused && !this.closed) this.ws.resume();
+    if (!this.paused && !this.closed && this.wsPaused) {
+      this.wsPaused = false;
+      this.ws.resume();
+    }
+  }
+
+  /** Paused with much undelivered: stop reading until resume(). */
+  private throttle(): void {
+    if (!this.wsPaused && this.inboxBytes >= READ_HWM) {
+      this.wsPaused = true;
+      this.ws.pause();
+    }
   }
 
   close(): void {
@@ -145,6 +186,7 @@ export class WsPipe implements TransportPipe {
       while (!this.paused && !this.closed && this.handlers && this.head < this.inbox.length) {
         const m = this.inbox[this.head]!;
         this.inbox[this.head++] = undefined!;
+        this.inboxBytes -= m.body.length;
         this.handlers.message(m);
       }
       if (this.head === this.inbox.length) {
@@ -153,6 +195,7 @@ export class WsPipe implements TransportPipe {
       }
     } finally {
       this.delivering = false;
+      if (this.paused && !this.closed) this.throttle();
     }
   }
 
@@ -163,6 +206,7 @@ export class WsPipe implements TransportPipe {
     this.closeErr = err;
     this.inbox = [];
     this.head = 0;
+    this.inboxBytes = 0;
     const { ws, sock } = this;
     if (code !== undefined && ws.readyState === WebSocket.OPEN) {
       // nng does not echo close frames: send ours, flush, and drop the connection

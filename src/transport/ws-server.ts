@@ -15,9 +15,25 @@ export interface WsRoute {
 }
 
 /**
+ * The HTTP server sharing an address with SP listeners (`httpServer()`):
+ * it takes every connection whose first request is not an SP upgrade.
+ * @internal
+ */
+export interface HttpFallback {
+  /**
+   * Takes over `sock` (paused). `bytes` is everything read from it so far;
+   * `head` its parsed request head, or undefined when the head did not parse
+   * (the HTTP server answers 400/431 itself).
+   */
+  accept(sock: net.Socket, bytes: Buffer, head: UpgradeRequest | undefined): void;
+}
+
+/**
  * An HTTP(S) server on one address, shared by every ws listener of the
  * process bound there (nng's HTTP server does the same): requests are routed
- * by path, an unknown path gets 404.
+ * by path, an unknown path gets 404. With an {@link HttpFallback} attached,
+ * only WebSocket upgrades asking for an SP subprotocol on an SP path go to
+ * the listeners; everything else goes to the fallback.
  * @internal
  */
 export class WsServer {
@@ -26,6 +42,8 @@ export class WsServer {
   /** The registry key: scheme, family, host and real port. */
   readonly key: string;
   closed = false;
+  /** The HTTP server attached to this address, if any. */
+  http: HttpFallback | undefined;
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(
@@ -69,7 +87,8 @@ export class WsServer {
       if (!this.secure) this.readHead(raw);
     });
     if (this.secure) {
-      this.server.on("tlsClientError", () => undefined);
+      // Node leaves the connection open after a failed or timed-out TLS handshake: drop it.
+      this.server.on("tlsClientError", (_err, sock: tls.TLSSocket) => sock.destroy());
       this.server.on("secureConnection", (sock: tls.TLSSocket) => {
         sock.on("error", () => undefined);
         if (checkClient(sock, tlsCfg)) {
@@ -95,8 +114,10 @@ export class WsServer {
       if (r.state === "partial") return;
       done();
       sock.pause();
-      if (r.state === "error") refuse(sock, r.status, r.reason);
-      else this.dispatch(r, sock, got.subarray(r.length));
+      if (r.state === "error") {
+        if (this.http) this.http.accept(sock, got, undefined);
+        else refuse(sock, r.status, r.reason);
+      } else this.dispatch(r, sock, got);
     };
     const onClose = () => done();
     const timer = setTimeout(() => {
@@ -107,8 +128,9 @@ export class WsServer {
     sock.once("close", onClose);
   }
 
-  private dispatch(req: UpgradeRequest, sock: net.Socket, rest: Buffer): void {
+  private dispatch(req: UpgradeRequest, sock: net.Socket, got: Buffer): void {
     const route = this.routes.get(routeKey(req.target));
+    if (this.http && !(route && asksForSp(req))) return this.http.accept(sock, got, req);
     if (!route) return refuse(sock, 404);
     if (req.method !== "GET") return refuse(sock, 405);
     const cl = req.headers["content-length"];
@@ -116,7 +138,7 @@ export class WsServer {
     const proto = req.headers["sec-websocket-protocol"];
     if (proto === undefined) return refuse(sock, 400, "missing SP subprotocol");
     if (proto !== route.subprotocol) return refuse(sock, 400, `SP protocol mismatch: want ${route.subprotocol}`);
-    route.upgrade(req, sock, rest);
+    route.upgrade(req, sock, got.subarray(req.length));
   }
 
   /** Stops accepting and drops every connection. */
@@ -134,12 +156,45 @@ function refuse(sock: net.Socket, status: number, reason?: string): void {
   sock.end(httpError(status, reason), () => sock.destroy());
 }
 
+/** A WebSocket upgrade naming an SP subprotocol (`<protocol>.sp.nanomsg.org`). */
+function asksForSp(req: UpgradeRequest): boolean {
+  return /\.sp\.nanomsg\.org\b/i.test(req.headers["sec-websocket-protocol"] ?? "");
+}
+
 function serverKey(url: SpUrl, secure: boolean, port: number): string {
   return `${secure ? "wss" : "ws"}|${url.family}|${url.host.toLowerCase()}|${port}`;
 }
 
 /** Servers by address, and binds in progress for fixed ports. */
 const servers = new Map<string, Promise<WsServer>>();
+
+/** The open server for `url`'s address, binding one if there is none (port 0 always binds). */
+async function acquire(url: SpUrl, secure: boolean, tlsCfg: TlsConfig | undefined): Promise<WsServer> {
+  const fixed = url.port ?? (secure ? 443 : 80);
+  if (fixed === 0) {
+    const server = await WsServer.bind(url, secure, tlsCfg);
+    servers.set(server.key, Promise.resolve(server));
+    return server;
+  }
+  const k = serverKey(url, secure, fixed);
+  for (;;) {
+    let p = servers.get(k);
+    if (!p) {
+      p = WsServer.bind(url, secure, tlsCfg);
+      servers.set(k, p);
+      p.catch(() => servers.delete(k));
+    }
+    const server = await p;
+    // The last user of that server closed it while we waited: bind anew.
+    if (!server.closed) return server;
+    if (servers.get(k) === p) servers.delete(k);
+  }
+}
+
+/** Nothing uses the server any more. */
+function unused(server: WsServer): boolean {
+  return server.routes.size === 0 && server.http === undefined;
+}
 
 /**
  * Adds `route` at `path` on the server for `url`, binding one if this
@@ -148,26 +203,7 @@ const servers = new Map<string, Promise<WsServer>>();
  */
 export async function addRoute(url: SpUrl, secure: boolean, tlsCfg: TlsConfig | undefined, path: string, route: WsRoute): Promise<WsServer> {
   const key = routeKey(path);
-  const fixed = url.port ?? (secure ? 443 : 80);
-  let server: WsServer;
-  if (fixed === 0) {
-    server = await WsServer.bind(url, secure, tlsCfg);
-    servers.set(server.key, Promise.resolve(server));
-  } else {
-    const k = serverKey(url, secure, fixed);
-    for (;;) {
-      let p = servers.get(k);
-      if (!p) {
-        p = WsServer.bind(url, secure, tlsCfg);
-        servers.set(k, p);
-        p.catch(() => servers.delete(k));
-      }
-      server = await p;
-      // The last listener of that server closed it while we waited: bind anew.
-      if (!server.closed) break;
-      if (servers.get(k) === p) servers.delete(k);
-    }
-  }
+  const server = await acquire(url, secure, tlsCfg);
   if (server.routes.has(key)) throw nngError("EADDRINUSE", `${url.url}: path ${key} is already served`);
   server.routes.set(key, route);
   return server;
@@ -180,7 +216,29 @@ export async function addRoute(url: SpUrl, secure: boolean, tlsCfg: TlsConfig | 
 export async function removeRoute(server: WsServer, path: string, route: WsRoute): Promise<void> {
   const key = routeKey(path);
   if (server.routes.get(key) === route) server.routes.delete(key);
-  if (server.routes.size === 0) await releaseServer(server);
+  if (unused(server)) await releaseServer(server);
+}
+
+/**
+ * Attaches an HTTP server to the address of `url` (sharing it with SP ws
+ * listeners there, binding it if none), so either may start first. A second
+ * HTTP server on one address → EADDRINUSE.
+ * @internal
+ */
+export async function attachHttp(url: SpUrl, secure: boolean, tlsCfg: TlsConfig | undefined, http: HttpFallback): Promise<WsServer> {
+  const server = await acquire(url, secure, tlsCfg);
+  if (server.http) throw nngError("EADDRINUSE", `${url.url}: an HTTP server already serves this address`);
+  server.http = http;
+  return server;
+}
+
+/**
+ * Detaches an HTTP server; the server closes if no SP listener uses it.
+ * @internal
+ */
+export async function detachHttp(server: WsServer, http: HttpFallback): Promise<void> {
+  if (server.http === http) server.http = undefined;
+  if (unused(server)) await releaseServer(server);
 }
 
 async function releaseServer(server: WsServer): Promise<void> {

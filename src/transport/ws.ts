@@ -84,7 +84,7 @@ class WsDialer implements TransportDialer {
         }
         const s = sock!;
         s.setNoDelay(config.tcpNoDelay);
-        resolve(new WsPipe(ws, s, url.scheme.replace(/[46]$/, ""), info.peer, addr(s.localAddress, s.localPort), addr(s.remoteAddress, s.remotePort)));
+        resolve(new WsPipe(ws, s, url.scheme.replace(/[46]$/, ""), info.peer, addr(s.localAddress, s.localPort), addr(s.remoteAddress, s.remotePort), true));
       };
       const onAbort = () => finish(nngError("ECLOSED"));
       signal.addEventListener("abort", onAbort, { once: true });

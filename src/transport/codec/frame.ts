@@ -64,6 +64,8 @@ export class FrameDecoder {
     private readonly ipc: boolean,
     /** 0 = unlimited. Read at each frame, so changes apply to the next one. */
     public maxRecvSize = 0,
+    /** Allocates the buffer of a frame that spans chunks (Node passes Buffer.allocUnsafe: no zeroing). */
+    private readonly alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n),
   ) {}
 
   /** Bytes buffered but not yet returned as frames. */
@@ -95,11 +97,17 @@ export class FrameDecoder {
     if (this.need < 0) {
       const pre = this.ipc ? 9 : 8;
       if (this.avail < pre) return null;
-      const p = this.take(pre);
-      let o = 0;
+      // The prefix is read in place when the first chunk holds it (the usual case): no view, no copy.
+      let p = this.chunks[0]!;
+      let o = this.offset;
+      if (p.length - o >= pre) this.advance(pre);
+      else {
+        p = this.take(pre);
+        o = 0;
+      }
       if (this.ipc) {
-        if (p[0] !== IPC_MSG_TYPE) throw nngError("EPROTO", `bad ipc message type 0x${p[0]!.toString(16)}`);
-        o = 1;
+        if (p[o] !== IPC_MSG_TYPE) throw nngError("EPROTO", `bad ipc message type 0x${p[o]!.toString(16)}`);
+        o++;
       }
       const hi = ((p[o]! << 24) | (p[o + 1]! << 16) | (p[o + 2]! << 8) | p[o + 3]!) >>> 0;
       const lo = ((p[o + 4]! << 24) | (p[o + 5]! << 16) | (p[o + 6]! << 8) | p[o + 7]!) >>> 0;
@@ -122,7 +130,7 @@ export class FrameDecoder {
         this.need = -1;
         return view;
       }
-      this.partial = new Uint8Array(len);
+      this.partial = this.alloc(len);
       this.filled = 0;
     }
     const part = this.partial;
