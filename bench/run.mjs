@@ -3,7 +3,7 @@
 // (sender and receiver in two processes; inproc in one), req/rep latency, and a
 // memory soak. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--soak] [--runs N] [--ms N] [--only tcp,64] [--out file]
+//   node bench/run.mjs [--quick] [--soak] [--latency-only] [--runs N] [--ms N] [--only tcp,64] [--out file]
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs";
@@ -31,6 +31,7 @@ if (flag("--help") || flag("-h")) {
   --runs N       runs per cell, the median is reported (default 3; 1 with --quick)
   --ms N         measured time per run in ms, after a warm-up (default 800; 400 with --quick)
   --only a,b     only cells whose transport or size matches (e.g. --only tcp,64)
+  --latency-only only the req/rep latency cell (no throughput cells)
   --out FILE     results JSON (default bench/results.json)
   NANONEXT_DIST=/path/to/dist/index.js benchmarks another build of nanonext.`);
   process.exit(0);
@@ -42,6 +43,7 @@ const WARMUP = QUICK ? 150 : 200;
 const ONLY = value("--only", "").split(",").filter(Boolean);
 const OUT = path.resolve(value("--out", path.join(HERE, "results.json")));
 const SOAK = flag("--soak");
+const LATENCY_ONLY = flag("--latency-only");
 const SOAK_COUNT = +value("--soak-count", 10_000_000);
 const RUN_TIMEOUT_MS = 60_000 + MS * 5;
 
@@ -244,7 +246,7 @@ const results = { meta: {}, throughput: [], latency: [], soak: [] };
 
 for (const transport of TRANSPORTS) {
   for (const size of SIZES) {
-    if (!selected(transport, size)) continue;
+    if (LATENCY_ONLY || !selected(transport, size)) continue;
     const peers = active.filter(([, p]) => p.transports.includes(transport) && (!p.sizes || p.sizes.includes(size)));
     const withNet = transport === "tcp" && size === 1 << 20;
     const runs = Object.fromEntries(peers.map(([name]) => [name, []]));
@@ -339,8 +341,10 @@ for (const transport of TRANSPORTS) {
   }
 }
 const table = markdownTable(["push/pull", "nanonext msg/s", "MB/s", "zeromq.js msg/s", "vs zmq", "libnng msg/s", "vs nng", "vs raw net"], rows);
-console.log(`\nThroughput (median of ${RUNS}; sender and receiver in two processes, inproc in one)\n`);
-console.log(table);
+if (rows.length) {
+  console.log(`\nThroughput (median of ${RUNS}; sender and receiver in two processes, inproc in one)\n`);
+  console.log(table);
+}
 
 let latTable = "";
 if (results.latency.length) {

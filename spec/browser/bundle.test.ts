@@ -36,7 +36,7 @@ describe("browser bundle", function () {
 
   it("the check catches a Node-only module's imports (it is not vacuous)", async () => {
     const r = await build({
-      entryPoints: [path.join(root, "src/transport/ws.ts")],
+      entryPoints: [path.join(root, "src/stream/ws-stream.ts")],
       bundle: true,
       write: false,
       format: "esm",

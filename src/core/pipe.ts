@@ -105,6 +105,13 @@ export class Pipe implements PipeInfo {
     this.tp.resume();
   }
 
+  /** {@link TransportPipe.resumeNow} where the transport has it, else `resume`. */
+  resumeNow(): void {
+    const tp = this.tp;
+    if (tp.resumeNow) tp.resumeNow();
+    else tp.resume();
+  }
+
   close(): void {
     this.tp.close();
   }

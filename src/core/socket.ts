@@ -191,8 +191,10 @@ export abstract class Endpoint {
 
   private toMessage(data: unknown, opts: SendOptions | undefined): Message {
     this.checkOpen();
-    const m = encodeBody(data, opts?.mode);
-    if (opts?.pipe !== undefined) {
+    // Plain bytes, no options: the common case, kept small enough to inline.
+    if (!opts) return data instanceof Uint8Array ? new Message(data) : encodeBody(data, undefined);
+    const m = encodeBody(data, opts.mode);
+    if (opts.pipe !== undefined) {
       if (!Number.isInteger(opts.pipe) || opts.pipe < 0) throw nngError("EINVAL", "pipe must be a pipe id");
       m.pipe = opts.pipe;
     }
@@ -212,10 +214,11 @@ export abstract class Endpoint {
   recv<M extends RecvMode = "raw">(opts?: RecvOptions<M>): Promise<RecvResult<M>> {
     try {
       this.checkOpen();
-      const mode = checkRecvMode(opts?.mode);
+      const mode = opts?.mode === undefined ? "raw" : checkRecvMode(opts.mode);
       // A message already queued is decoded here: one settled promise, no pending operation.
       const now = this.engine.recvNow(opts);
       if (now !== undefined) {
+        if (mode === "raw") return Promise.resolve(now.body as RecvResult<M>);
         try {
           return Promise.resolve(decodeBody(now, mode) as RecvResult<M>);
         } catch (err) {
@@ -223,6 +226,8 @@ export abstract class Endpoint {
           throw err;
         }
       }
+      // Raw (the default) takes the body with one shared function: no closure per receive.
+      if (mode === "raw") return this.engine.recv(opts).then(bodyOf) as Promise<RecvResult<M>>;
       return this.engine.recv(opts).then((m) => {
         try {
           return decodeBody(m, mode) as RecvResult<M>;
@@ -240,8 +245,9 @@ export abstract class Endpoint {
    * Receives up to `max` messages with one promise: waits for the first as
    * `recv` does, then adds those already queued, without waiting. Decoded per
    * `mode`; a later message that does not fit the mode is left queued for the
-   * next receive, so nothing is lost. Pull sockets hand over at most
-   * `recv-buffer` + 1 queued messages per pipe, so raise `recv-buffer` for big batches.
+   * next receive, so nothing is lost. Over tcp, ipc and ws, pull sockets hand
+   * over at most `recv-buffer` + 1 queued messages per pipe, so raise
+   * `recv-buffer` for big batches (inproc refills as it hands over).
    *
    * @throws {@link NngError} as {@link Endpoint.recv}; EINVAL when `max` is not a positive integer
    * @example
@@ -753,6 +759,10 @@ export class Socket extends Endpoint {
       // A throwing event handler must not break the pipe machinery.
     }
   }
+}
+
+function bodyOf(m: Message): Uint8Array {
+  return m.body;
 }
 
 function checkTls(tls: unknown): TlsConfig | undefined {

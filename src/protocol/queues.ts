@@ -3,60 +3,7 @@ import { concatBytes, Message, readU32, shiftWord, u32be } from "../core/message
 import { Pending, WaitQueue } from "../core/op.js";
 import type { Pipe } from "../core/pipe.js";
 import { headerIntoBody } from "./common.js";
-
-/**
- * A FIFO on a growable ring: push, shift and unshift without reallocating
- * or shrinking per element (the queues below empty and refill per message).
- * @internal
- */
-export class Ring<T> {
-  private buf: (T | undefined)[] = new Array<T | undefined>(8);
-  private head = 0;
-  size = 0;
-
-  push(v: T): void {
-    if (this.size === this.buf.length) this.grow();
-    this.buf[(this.head + this.size) & (this.buf.length - 1)] = v;
-    this.size++;
-  }
-
-  unshift(v: T): void {
-    if (this.size === this.buf.length) this.grow();
-    this.head = (this.head - 1) & (this.buf.length - 1);
-    this.buf[this.head] = v;
-    this.size++;
-  }
-
-  shift(): T | undefined {
-    if (this.size === 0) return undefined;
-    const v = this.buf[this.head];
-    this.buf[this.head] = undefined;
-    this.head = (this.head + 1) & (this.buf.length - 1);
-    this.size--;
-    return v;
-  }
-
-  /** Removes every element and returns them in order. */
-  drain(): T[] {
-    const out: T[] = [];
-    while (this.size > 0) out.push(this.shift()!);
-    return out;
-  }
-
-  private grow(): void {
-    const old = this.buf;
-    const next = new Array<T | undefined>(old.length * 2);
-    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & (old.length - 1)];
-    this.buf = next;
-    this.head = 0;
-  }
-}
-
-/** A message held back at its pipe, which is paused until a reader takes it. */
-interface Held {
-  p: Pipe;
-  m: Message;
-}
+import { Ring } from "../core/ring.js";
 
 /**
  * Receive side with nng's fair queueing: up to `cap` messages wait for
@@ -66,15 +13,20 @@ interface Held {
  * @internal
  */
 export class FairQueue {
-  private readonly msgs = new Ring<Message>();
-  /** Pipes holding one message each, oldest first. */
-  private readonly held = new Ring<Held>();
+  /**
+   * Every message for readers, oldest first: the queued ones, then the held
+   * ones (the last `heldPipes.size`), so a held message becomes a queued one
+   * without moving.
+   */
+  private readonly q = new Ring<Message>();
+  /** The pipes of the held messages, in the same order; each is paused. */
+  private readonly heldPipes = new Ring<Pipe>();
   private readonly waiters = new WaitQueue<Pending<Message>>();
 
   constructor(public cap: number) {}
 
   get length(): number {
-    return this.msgs.size + this.held.size;
+    return this.q.size;
   }
 
   put(p: Pipe, m: Message): void {
@@ -82,12 +34,13 @@ export class FairQueue {
       this.waiters.shift()!.resolve(m);
       return;
     }
-    if (this.msgs.size < this.cap) {
-      this.msgs.push(m);
-      return;
+    // Room below a raised cap goes to the held messages first (they are older).
+    while (this.heldPipes.size > 0 && this.q.size - this.heldPipes.size < this.cap) this.heldPipes.shift()!.resume();
+    this.q.push(m);
+    if (this.q.size - this.heldPipes.size > this.cap) {
+      this.heldPipes.push(p);
+      p.pause();
     }
-    this.held.push({ p, m });
-    p.pause();
   }
 
   /** Puts a handed-over message back at the head: its receiver went away before using it. */
@@ -96,7 +49,7 @@ export class FairQueue {
       this.waiters.shift()!.resolve(m);
       return;
     }
-    this.msgs.unshift(m);
+    this.q.unshift(m);
   }
 
   /** Completes `op` now or queues it; the caller gets the promise from `op`. */
@@ -112,28 +65,33 @@ export class FairQueue {
   }
 
   take(): Message | undefined {
-    if (this.msgs.size > 0) {
-      const m = this.msgs.shift()!;
-      // Moves the oldest held message into the queue and lets its pipe read on.
-      if (this.held.size > 0 && this.msgs.size < this.cap) {
-        const h = this.held.shift()!;
-        this.msgs.push(h.m);
-        h.p.resume();
-      }
-      return m;
-    }
-    const h = this.held.shift();
-    if (!h) return undefined;
-    h.p.resume();
-    return h.m;
+    const held = this.heldPipes.size;
+    const queued = this.q.size - held;
+    const m = this.q.shift();
+    if (m === undefined) return undefined;
+    // The taken message was held (cap 0), or the oldest held one now counts
+    // as queued: either way its pipe may read on. resumeNow comes last: the
+    // pipe may put its next message before it returns.
+    if (held > 0 && (queued === 0 || queued - 1 < this.cap)) this.heldPipes.shift()!.resumeNow();
+    return m;
   }
 
   /** Drops queued and held messages matching `keep === false`. */
   filter(keep: (m: Message) => boolean): void {
-    for (const m of this.msgs.drain()) if (keep(m)) this.msgs.push(m);
-    for (const h of this.held.drain()) {
-      if (keep(h.m)) this.held.push(h);
-      else h.p.resume();
+    const pipes = this.heldPipes.drain();
+    const all = this.q.drain();
+    const queued = all.length - pipes.length;
+    for (let i = 0; i < all.length; i++) {
+      const m = all[i]!;
+      if (i < queued) {
+        if (keep(m)) this.q.push(m);
+        continue;
+      }
+      const p = pipes[i - queued]!;
+      if (keep(m)) {
+        this.q.push(m);
+        this.heldPipes.push(p);
+      } else p.resume();
     }
   }
 
@@ -142,8 +100,8 @@ export class FairQueue {
   }
 
   clear(): void {
-    this.msgs.drain();
-    for (const h of this.held.drain()) h.p.resume();
+    this.q.drain();
+    for (const p of this.heldPipes.drain()) p.resume();
   }
 }
 

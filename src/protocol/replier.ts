@@ -1,13 +1,37 @@
 import { nngError } from "../core/errors.js";
-import { EMPTY, Message, shiftWord, u32be } from "../core/message.js";
-import type { OpOptions, Pending } from "../core/op.js";
+import { EMPTY, Message, readU32, shiftWord, u32be } from "../core/message.js";
+import { effectiveTimeout, Pending, type OpOptions } from "../core/op.js";
 import type { Pipe } from "../core/pipe.js";
 import { ContextProtocol } from "./context-protocol.js";
 import { ProtoContext } from "./protocol.js";
-import { Outbox, takeBacktrace } from "./queues.js";
+import { Outbox, SENT, takeBacktrace } from "./queues.js";
 
 /** Replies wait in the pipe's queue while it is busy; raw replies beyond this are dropped. */
 const RAW_PIPE_QUEUE = 64;
+
+/**
+ * A receive of a replier context: handing it a request saves the backtrace
+ * and pipe at once, so the reader's promise is the operation's own (no
+ * promise hop per request).
+ * @internal
+ */
+class ReplierRecv extends Pending<Message> {
+  constructor(timeout: number, signal: AbortSignal | undefined, private readonly ctx: ReplierCtx) {
+    super(timeout, signal);
+  }
+
+  override resolve(m: Message): boolean {
+    if (this.done) return false;
+    this.ctx.took(this, m);
+    return super.resolve(m);
+  }
+
+  override reject(err: unknown): boolean {
+    if (!super.reject(err)) return false;
+    this.ctx.forget(this);
+    return true;
+  }
+}
 
 /**
  * The answering side's state: the backtrace and pipe of the last request
@@ -17,8 +41,9 @@ const RAW_PIPE_QUEUE = 64;
 export class ReplierCtx extends ProtoContext {
   private backtrace: Uint8Array | undefined;
   private pipeId = 0;
-  /** Receives waiting in the shared queue; closing the context fails them. */
-  private readonly waiting = new Set<Pending<Message>>();
+  /** Receives waiting in the shared queue, which closing the context fails: the usual one, and any more. */
+  private waiting: ReplierRecv | undefined;
+  private moreWaiting: Set<ReplierRecv> | undefined;
 
   constructor(private readonly owner: Replier) {
     super();
@@ -27,19 +52,26 @@ export class ReplierCtx extends ProtoContext {
   recv(opts: OpOptions | undefined): Promise<Message> {
     if (this.closed) return Promise.reject(nngError("ECLOSED"));
     this.backtrace = undefined;
-    const op = this.recvOp(opts);
+    const op = new ReplierRecv(effectiveTimeout(opts, this.recvTimeout), opts?.signal, this);
     this.owner.fq.get(op);
     if (!op.done) {
-      this.waiting.add(op);
-      const forget = () => this.waiting.delete(op);
-      op.promise.then(forget, forget);
+      if (this.waiting === undefined) this.waiting = op;
+      else (this.moreWaiting ??= new Set()).add(op);
     }
-    return op.promise.then((m) => {
-      this.backtrace = m.header;
-      this.pipeId = m.pipe;
-      m.header = EMPTY;
-      return m;
-    });
+    return op.promise;
+  }
+
+  /** `op` takes request `m`: its backtrace and pipe are where the reply goes. */
+  took(op: ReplierRecv, m: Message): void {
+    this.backtrace = m.header;
+    this.pipeId = m.pipe;
+    m.header = EMPTY;
+    this.forget(op);
+  }
+
+  forget(op: ReplierRecv): void {
+    if (this.waiting === op) this.waiting = undefined;
+    else this.moreWaiting?.delete(op);
   }
 
   override requeue(m: Message): void {
@@ -57,7 +89,7 @@ export class ReplierCtx extends ProtoContext {
     // The asker's pipe may be gone: the reply is then discarded and the send still succeeds.
     const p = this.owner.pipes.get(this.pipeId);
     (p?.data as Outbox | undefined)?.push(bt, m.body);
-    return Promise.resolve();
+    return SENT;
   }
 
   close(): void {
@@ -66,8 +98,11 @@ export class ReplierCtx extends ProtoContext {
     this.backtrace = undefined;
     this.owner.contexts.delete(this);
     // Unlink our waiting receives from the shared queue, so no request is handed to a closed context.
-    for (const op of [...this.waiting]) op.fail(nngError("ECLOSED"));
-    this.waiting.clear();
+    const ops = [...(this.moreWaiting ?? [])];
+    if (this.waiting) ops.unshift(this.waiting);
+    for (const op of ops) op.fail(nngError("ECLOSED"));
+    this.waiting = undefined;
+    this.moreWaiting = undefined;
   }
 }
 
@@ -98,6 +133,15 @@ export abstract class Replier extends ContextProtocol<ReplierCtx> {
     (p.data as Outbox).flush();
   }
   pipeMessage(p: Pipe, m: Message): void {
+    const b = m.body;
+    if (!this.raw && m.header.length === 0 && b.length >= 4 && b[0]! >= 0x80) {
+      // A request straight from its asker (no devices on the way): the backtrace is the id
+      // word alone, taken without building a word list as the general case does.
+      m.header = u32be(readU32(b));
+      m.body = b.subarray(4);
+      this.fq.put(p, m);
+      return;
+    }
     const r = takeBacktrace(m, this.ttl, this.raw ? u32be(p.id) : undefined);
     if (r === "bad") p.close();
     else if (r === "ok") this.fq.put(p, m);

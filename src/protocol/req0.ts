@@ -1,7 +1,7 @@
-import { nngError } from "../core/errors.js";
+import { nngError, type NngError } from "../core/errors.js";
 import { type Message, shiftWord, u32be } from "../core/message.js";
 import { RequestIds } from "../core/ids.js";
-import type { OpOptions, Pending } from "../core/op.js";
+import { effectiveTimeout, Pending, type OpOptions } from "../core/op.js";
 import type { OptionSpec, OptionValue } from "../core/options.js";
 import type { Pipe } from "../core/pipe.js";
 import { headerIntoBody } from "./common.js";
@@ -15,6 +15,62 @@ const REQ_OPTIONS: Record<string, OptionSpec> = {
   "req:resend-tick": { type: "ms" },
 };
 
+/** Refs or unrefs a Node timer; browsers' timers are numbers, with nothing to keep alive. */
+function keepAlive(t: NodeJS.Timeout | undefined, on: boolean): void {
+  if (typeof t !== "object" || t === null) return;
+  if (on) t.ref();
+  else t.unref();
+}
+
+/**
+ * The send of a request: failing it abandons the request at once, with no
+ * promise reaction per request to watch for that.
+ * @internal
+ */
+class RequestSend extends Pending<void> {
+  out: Outgoing | undefined;
+
+  constructor(timeout: number, signal: AbortSignal | undefined, private readonly ctx: ReqCtx) {
+    super(timeout, signal);
+  }
+
+  override reject(err: unknown): boolean {
+    if (!super.reject(err)) return false;
+    const out = this.out;
+    this.out = undefined;
+    if (out) this.ctx.sendFailed(out);
+    return true;
+  }
+}
+
+/** A request on its way to a pipe; told which pipe took it. */
+class RequestOut implements Outgoing {
+  constructor(
+    readonly header: Uint8Array,
+    readonly body: Uint8Array,
+    public op: Pending<void> | undefined,
+    private readonly ctx: ReqCtx,
+    private readonly id: number,
+  ) {}
+
+  sent(p: Pipe): void {
+    this.ctx.sent(this.id, p);
+  }
+}
+
+/** A receive waiting for the reply: giving up on it abandons the request. */
+class ReplyWait extends Pending<Message> {
+  constructor(timeout: number, signal: AbortSignal | undefined, private readonly ctx: ReqCtx) {
+    super(timeout, signal);
+  }
+
+  override fail(err: NngError): void {
+    if (this.done) return;
+    this.ctx.gaveUp(this);
+    super.fail(err);
+  }
+}
+
 /**
  * One outstanding request: its id, the bytes (kept for resends), the pipe
  * that carried it, the resend timer, and the reply or the reader waiting for it.
@@ -25,7 +81,16 @@ export class ReqCtx extends ProtoContext {
   private id = 0;
   private out: Outgoing | undefined;
   private pipe: Pipe | undefined;
+  /**
+   * The resend timer is lazy: answering a request only sets `resendAt` to 0 and
+   * unrefs the timer, so a round trip costs no timer insert/remove. When it fires
+   * it resends, re-arms for a later deadline, or lapses.
+   */
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (performance.now() ms). */
+  private timerAt = 0;
+  /** When the outstanding request is due for a resend (performance.now() ms); 0 when none is. */
+  private resendAt = 0;
   private reply: Message | undefined;
   private waiter: Pending<Message> | undefined;
   /** The pipe died with resends disabled and no reader waiting: the next recv gets ECONNRESET (nng's conn_reset). */
@@ -57,38 +122,78 @@ export class ReqCtx extends ProtoContext {
     this.abort(superseded ? nngError("ECANCELED", "superseded by a new request") : undefined);
     const id = this.req.ids.take();
     this.id = id;
-    this.req.byId.set(id, this);
-    const op = this.sendOp(opts);
-    const out: Outgoing = { header: u32be(id), body: m.body, op, sent: (p) => this.sent(id, p) };
+    this.req.track(id, this);
+    const op = new RequestSend(effectiveTimeout(opts, this.sendTimeout), opts?.signal, this);
+    const out = new RequestOut(u32be(id), m.body, op, this, id);
     this.out = out;
+    op.out = out;
     this.req.lb.send(out);
-    op.promise.catch(() => {
-      // A send that timed out or was cancelled abandons the request.
-      if (this.out === out) this.abort(undefined);
-    });
     return op.promise;
   }
 
-  private sent(id: number, p: Pipe): void {
+  /** A send that timed out, was cancelled or failed abandons its request. */
+  sendFailed(out: Outgoing): void {
+    if (this.out === out) this.abort(undefined);
+  }
+
+  /** Request `id` went out on `p`: the reply is due from there, the resend clock runs. */
+  sent(id: number, p: Pipe): void {
     if (this.id !== id) return;
     this.pipe = p;
     this.armResend();
   }
 
   private armResend(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.resendTime > 0) this.timer = setTimeout(() => this.resend(), this.resendTime);
+    if (this.resendTime <= 0) {
+      this.disarm();
+      return;
+    }
+    const at = performance.now() + this.resendTime;
+    this.resendAt = at;
+    const t = this.timer;
+    // An armed timer that fires no later than the new deadline is kept (it re-arms for the rest).
+    if (t !== undefined && this.timerAt <= at) {
+      keepAlive(t, true);
+      return;
+    }
+    if (t !== undefined) clearTimeout(t);
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, this.resendTime);
   }
+
+  /** No resend is due: the timer may lapse and must not keep the process alive. */
+  private disarm(): void {
+    this.resendAt = 0;
+    keepAlive(this.timer, false);
+  }
+
+  private stopTimer(): void {
+    this.resendAt = 0;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    const at = this.resendAt;
+    if (at === 0) return;
+    // Node's timer clock has millisecond steps: within 1 ms of the deadline counts as due.
+    const left = at - performance.now();
+    if (left > 1) {
+      this.timerAt = at;
+      this.timer = setTimeout(this.onTimer, left);
+      return;
+    }
+    this.resendAt = 0;
+    this.resend();
+  };
 
   /** Sends the same request (same id) again, on whichever pipe is ready next. */
   private resend(): void {
-    this.timer = undefined;
     const prev = this.out;
     if (!prev || this.reply || this.closed) return;
     this.req.lb.withdraw(prev);
-    const id = this.id;
-    const out: Outgoing = { header: prev.header, body: prev.body, op: undefined, sent: (p) => this.sent(id, p) };
+    const out = new RequestOut(prev.header, prev.body, undefined, this, this.id);
     this.out = out;
     this.pipe = undefined;
     this.req.lb.send(out);
@@ -99,7 +204,7 @@ export class ReqCtx extends ProtoContext {
     if (this.pipe !== p || this.reply) return;
     this.pipe = undefined;
     if (this.resendTime > 0) {
-      if (this.timer) clearTimeout(this.timer);
+      this.disarm();
       this.resend();
     } else {
       const w = this.waiter;
@@ -109,11 +214,15 @@ export class ReqCtx extends ProtoContext {
     }
   }
 
+  /** True while `id` is this context's request (answered or not, until its reply is taken). */
+  hasRequest(id: number): boolean {
+    return this.id === id && id !== 0;
+  }
+
   gotReply(m: Message): void {
     if (this.reply) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.req.byId.delete(this.id);
+    this.disarm();
+    this.req.untrack(this.id, this);
     this.out = undefined;
     this.pipe = undefined;
     const w = this.waiter;
@@ -133,13 +242,12 @@ export class ReqCtx extends ProtoContext {
 
   recv(opts: OpOptions | undefined): Promise<Message> {
     if (this.closed) return Promise.reject(nngError("ECLOSED"));
-    const op = this.recvOp(opts);
+    const timeout = effectiveTimeout(opts, this.recvTimeout);
     if (this.reply) {
       const m = this.reply;
       this.reply = undefined;
       this.id = 0;
-      op.resolve(m);
-      return op.promise;
+      return Promise.resolve(m);
     }
     if (this.id === 0 && this.connReset) {
       this.connReset = false;
@@ -148,24 +256,26 @@ export class ReqCtx extends ProtoContext {
     if (this.id === 0 || this.waiter) {
       return Promise.reject(nngError("ESTATE", this.waiter ? "a receive is already waiting for this request" : "no request is outstanding"));
     }
+    const op = new ReplyWait(timeout, opts?.signal, this);
     this.waiter = op;
-    // Giving up on the reply (timeout, abort) abandons the request, as nng does.
-    op.onCancel = () => {
-      this.waiter = undefined;
-      this.abort(undefined);
-    };
     op.arm();
     return op.promise;
   }
 
+  /** Giving up on the reply (timeout, abort) abandons the request, as nng does. */
+  gaveUp(op: Pending<Message>): void {
+    if (this.waiter !== op) return;
+    this.waiter = undefined;
+    this.abort(undefined);
+  }
+
   /** Forgets the current request; a waiting reader gets `err`. */
   abort(err: ReturnType<typeof nngError> | undefined): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
     if (this.out) this.req.lb.withdraw(this.out);
     const outOp = this.out?.op;
     this.out = undefined;
-    if (this.id) this.req.byId.delete(this.id);
+    if (this.id) this.req.untrack(this.id, this);
     this.id = 0;
     this.pipe = undefined;
     this.reply = undefined;
@@ -181,6 +291,7 @@ export class ReqCtx extends ProtoContext {
   close(): void {
     if (this.closed) return;
     this.abort(nngError("ECLOSED"));
+    this.stopTimer();
     this.closed = true;
     this.req.contexts.delete(this);
   }
@@ -195,7 +306,8 @@ export class ReqCtx extends ProtoContext {
 export class Req0 extends ContextProtocol<ReqCtx> {
   readonly info = PROTO.req0;
   readonly ids = new RequestIds();
-  readonly byId = new Map<number, ReqCtx>();
+  /** Requests of opened contexts by id; the default context's one is `main.id`, kept out of the map. */
+  private readonly byId = new Map<number, ReqCtx>();
   readonly lb = new LoadBalancer(0);
   resendTick = 1000;
   protected readonly main: ReqCtx;
@@ -212,6 +324,14 @@ export class Req0 extends ContextProtocol<ReqCtx> {
   protected override setSendBuffer(n: number): void {
     this.lb.cap = n;
   }
+  /** Registers `ctx` as the owner of request `id` (a reply with that id goes to it). */
+  track(id: number, ctx: ReqCtx): void {
+    if (ctx !== this.main) this.byId.set(id, ctx);
+  }
+  untrack(id: number, ctx: ReqCtx): void {
+    if (ctx !== this.main) this.byId.delete(id);
+  }
+
   protected newContext(): ReqCtx {
     const c = new ReqCtx(this);
     c.resendTime = this.main.resendTime;
@@ -246,7 +366,9 @@ export class Req0 extends ContextProtocol<ReqCtx> {
       return;
     }
     headerIntoBody(m);
-    this.byId.get(id)?.gotReply(m);
+    const main = this.main;
+    if (main.hasRequest(id)) main.gotReply(m);
+    else this.byId.get(id)?.gotReply(m);
   }
 
   send(m: Message, opts: OpOptions | undefined): Promise<void> {

@@ -129,6 +129,8 @@ export type Sendable = unknown;
  * @internal
  */
 export function encodeBody(data: unknown, mode: SendMode | undefined): Message {
+  // Bytes sent as they are: the common case, tested first.
+  if (data instanceof Uint8Array && (mode === undefined || mode === "raw")) return new Message(data);
   if (data instanceof Message) return data;
   const m = mode ?? (isRawLike(data) ? "raw" : "serial");
   if (m === "raw") {

@@ -1,18 +1,27 @@
 import { nngError, type NngError } from "../core/errors.js";
 import { macrotask } from "../core/macrotask.js";
 import { Message } from "../core/message.js";
+import { Ring } from "../core/ring.js";
 import type { PipeHandlers, Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
 
 /** Messages queued at a receiver before its sender is asked to wait for drain. */
 const INPROC_HWM = 1024;
+/**
+ * The same while the receiver's delivery waits for the next macrotask turn:
+ * enough for the two sides to resume a few messages apart (the reader then
+ * takes from a paused pipe, with no promise job per message), few enough
+ * that little is in flight, so messages die young and cheap to collect.
+ */
+const DEFERRED_HWM = 16;
 
 const registry = new Map<string, InprocListener>();
 const RESOLVED = Promise.resolve();
 
 /**
- * Flushes run as promise jobs, so an inproc exchange never waits for the
- * event loop; past this many in one macrotask turn the next flush waits for
- * a macrotask, so a tight send/recv loop cannot starve timers and I/O.
+ * Flushes run as promise jobs (or inside a reader's receive, see
+ * `resumeNow`), so an inproc exchange never waits for the event loop; past
+ * this many in one macrotask turn the next flush waits for a macrotask, so a
+ * tight send/recv loop cannot starve timers and I/O.
  */
 const FLUSH_BUDGET = 4096;
 let turnFlushes = 0;
@@ -21,20 +30,32 @@ const resetTurn = (): void => {
   turnFlushes = 0;
   turnResetQueued = false;
 };
+/** Counts one flush against this turn's budget; false once it is spent. */
+const spendTurn = (): boolean => {
+  if (!turnResetQueued) {
+    turnResetQueued = true;
+    macrotask(resetTurn);
+  }
+  return ++turnFlushes <= FLUSH_BUDGET;
+};
 
 /**
  * One end of an in-process connection. Messages move by reference: the
  * sender's header and body arrays are handed over, never copied or framed.
- * Delivery is batched on a microtask so protocols are never re-entered.
+ * Delivery is batched on a microtask, never inside `send`, so the sending
+ * protocol is never re-entered; the one exception is `resumeNow`, which a
+ * reader calls when it is done with its own state. The inbox holds at most
+ * about INPROC_HWM messages: past it the sender waits for drain.
  */
 class InprocEnd implements TransportPipe {
   readonly transport = "inproc";
   other!: InprocEnd;
-  private inbox: Message[] = [];
-  private head = 0;
+  private inbox = new Ring<Message>();
   private handlers: PipeHandlers | undefined;
   private paused = true;
   private scheduled = false;
+  /** Our flush waits for a macrotask (the turn's budget is spent). */
+  private deferred = false;
   private closed = false;
   private closeErr: NngError | undefined;
   /** Set when our sender was refused and waits for the peer to drain. */
@@ -61,9 +82,8 @@ class InprocEnd implements TransportPipe {
     const o = this.other;
     if (o.closed) return true;
     o.inbox.push(new Message(body, header));
-    o.schedule();
-    const pending = o.inbox.length - o.head;
-    if (pending >= INPROC_HWM) {
+    if (!o.scheduled && !o.paused) o.schedule();
+    if (o.inbox.size >= (o.deferred ? DEFERRED_HWM : INPROC_HWM)) {
       this.wantsDrain = true;
       return false;
     }
@@ -80,6 +100,26 @@ class InprocEnd implements TransportPipe {
     this.schedule();
   }
 
+  /**
+   * A reader took the message that paused us: hand over the next ones now,
+   * in the reader's call, instead of on a promise job (one job per message
+   * saved when a pull socket's reader and its pusher take turns). Counts
+   * against the turn's budget as a flush does; past it, waits for a macrotask.
+   */
+  resumeNow(): void {
+    if (this.closed || !this.handlers) return;
+    this.paused = false;
+    // A queued flush (maybe the turn's deferred one) delivers in order; an empty inbox waits for send.
+    if (this.scheduled || this.inbox.size === 0) return;
+    if (!spendTurn()) {
+      this.scheduled = true;
+      this.deferred = true;
+      macrotask(this.flush);
+      return;
+    }
+    this.deliver(true);
+  }
+
   close(): void {
     this.shutdown(undefined);
     this.other.shutdown(nngError("ECONNSHUT"));
@@ -88,39 +128,37 @@ class InprocEnd implements TransportPipe {
   private schedule(): void {
     if (this.scheduled || this.paused || !this.handlers) return;
     this.scheduled = true;
-    if (!turnResetQueued) {
-      turnResetQueued = true;
-      macrotask(resetTurn);
-    }
     // A promise job, not queueMicrotask: same ordering, without Node's per-call async-context wrapper.
-    if (++turnFlushes <= FLUSH_BUDGET) RESOLVED.then(this.flush);
-    else macrotask(this.flush);
+    if (spendTurn()) RESOLVED.then(this.flush);
+    else {
+      this.deferred = true;
+      macrotask(this.flush);
+    }
   }
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    while (!this.paused && !this.closed && this.handlers && this.head < this.inbox.length) {
-      const m = this.inbox[this.head]!;
-      this.inbox[this.head++] = undefined as unknown as Message;
-      this.handlers.message(m);
-    }
-    if (this.head >= this.inbox.length) {
-      this.inbox = [];
-      this.head = 0;
-    }
-    const sender = this.other;
-    if (sender.wantsDrain && this.inbox.length - this.head < INPROC_HWM / 2) {
-      sender.wantsDrain = false;
-      sender.handlers?.drain();
-    }
+    this.deferred = false;
+    this.deliver(false);
   };
+
+  /** Hands queued messages over until paused; `nested` when called inside a reader's receive. */
+  private deliver(nested: boolean): void {
+    while (!this.paused && !this.closed && this.handlers && this.inbox.size > 0) this.handlers.message(this.inbox.shift()!);
+    const sender = this.other;
+    if (sender.wantsDrain && this.inbox.size < INPROC_HWM / 2) {
+      sender.wantsDrain = false;
+      // Inside a receive the sending socket's protocol is not entered: it hears on a job.
+      if (nested) queueMicrotask(() => sender.handlers?.drain());
+      else sender.handlers?.drain();
+    }
+  }
 
   private shutdown(err: NngError | undefined): void {
     if (this.closed) return;
     this.closed = true;
     this.closeErr = err;
-    this.inbox = [];
-    this.head = 0;
+    this.inbox = new Ring<Message>();
     const h = this.handlers;
     this.handlers = undefined;
     if (h) queueMicrotask(() => h.closed(err));

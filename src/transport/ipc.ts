@@ -2,6 +2,7 @@ import fs from "node:fs";
 import net from "node:net";
 import { fromSystemError, nngError, type NngError } from "../core/errors.js";
 import { clearStaleIpc } from "./ipc-path.js";
+import { SocketReader } from "./socket-reader.js";
 import { handshake } from "./stream-pipe.js";
 import { StreamListener } from "./stream-listener.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
@@ -13,7 +14,8 @@ class IpcDialer implements TransportDialer {
   connect(signal: AbortSignal): Promise<TransportPipe> {
     const path = this.init.url.host;
     return new Promise<TransportPipe>((resolve, reject) => {
-      const sock = net.connect({ path });
+      const reader = SocketReader.create();
+      const sock = net.connect(reader ? { path, onread: reader.onread as net.OnReadOpts } : { path });
       this.sockets.add(sock);
       sock.once("close", () => this.sockets.delete(sock));
       const onAbort = () => {
@@ -30,7 +32,7 @@ class IpcDialer implements TransportDialer {
       sock.once("connect", () => {
         sock.off("error", onError);
         signal.removeEventListener("abort", onAbort);
-        handshake(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path, signal }).then(
+        handshake(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path, signal, reader }).then(
           resolve,
           reject,
         );
@@ -57,7 +59,8 @@ class IpcListener extends StreamListener implements TransportListener {
     const path = this.init.url.host;
     await clearStaleIpc(path);
     await new Promise<void>((resolve, reject) => {
-      const server = net.createServer();
+      // Paused, so the connection can move to a socket reading through a SocketReader.
+      const server = net.createServer({ pauseOnConnect: true });
       this.server = server;
       const onError = (err: Error) => reject(fromSystemError(err, "EADDRINVAL"));
       server.once("error", onError);
@@ -73,8 +76,13 @@ class IpcListener extends StreamListener implements TransportListener {
 
   accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {
     const path = this.init.url.host;
-    this.server?.on("connection", (sock) => {
-      this.accepted(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path }, onPipe, onError);
+    this.server?.on("connection", (accepted) => {
+      if (this.abort.signal.aborted) {
+        accepted.destroy();
+        return;
+      }
+      const { sock, reader } = this.adopt(accepted);
+      this.accepted(sock, { self: this.init.self, ipc: true, transport: "ipc", config: this.init.config, local: path, remote: path, reader }, onPipe, onError);
     });
   }
 }

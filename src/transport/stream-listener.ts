@@ -1,6 +1,8 @@
 import { setMaxListeners } from "node:events";
 import type net from "node:net";
 import type { NngError } from "../core/errors.js";
+import { adoptSocket } from "./adopt.js";
+import { SocketReader } from "./socket-reader.js";
 import { handshake } from "./stream-pipe.js";
 import type { TransportPipe } from "./transport.js";
 
@@ -21,6 +23,20 @@ export abstract class StreamListener<S extends net.Server = net.Server> {
   constructor() {
     // Every connection in its handshake listens on this signal; a burst of them is normal, not a leak.
     setMaxListeners(0, this.abort.signal);
+  }
+
+  /**
+   * An accepted connection (servers run with `pauseOnConnect`) as the socket
+   * to use: moved to a {@link SocketReader} when direct reads are on, else
+   * the same socket, reading.
+   */
+  protected adopt(sock: net.Socket): { sock: net.Socket; reader?: SocketReader | undefined } {
+    const reader = SocketReader.create();
+    // Nothing was read yet (pauseOnConnect), so nothing is buffered.
+    const adopted = reader && adoptSocket(sock, reader.onread);
+    if (adopted) return { sock: adopted.sock, reader };
+    sock.resume();
+    return { sock };
   }
 
   /** Runs the SP handshake on an accepted stream, off the accept path, and reports the pipe or the error. */

@@ -4,6 +4,7 @@ import { Message } from "../core/message.js";
 import type { EndpointConfig } from "../core/options.js";
 import { decodeHandshake, encodeHandshake, HANDSHAKE_SIZE } from "./codec/handshake.js";
 import { FrameDecoder, writeFramePrefix } from "./codec/frame.js";
+import type { SocketReader } from "./socket-reader.js";
 import type { PipeHandlers, TransportPipe } from "./transport.js";
 
 /** nng drops a peer that has not sent its SP header within 10 s (also bounds TLS and WebSocket handshakes). */
@@ -19,6 +20,8 @@ export function setHandshakeTimeout(ms: number): number {
   HANDSHAKE_TIMEOUT_MS = ms;
   return prev;
 }
+
+const ignore = (): void => undefined;
 
 /** Messages up to this size are copied, with their prefix, into the tick's batch buffer. */
 const COALESCE_MAX = 16 * 1024;
@@ -39,13 +42,25 @@ function allocBytes(n: number): Uint8Array {
  */
 export function handshake(
   sock: NetSocket,
-  opts: { self: number; ipc: boolean; transport: string; config: EndpointConfig; local: string; remote: string; signal?: AbortSignal },
+  opts: {
+    self: number;
+    ipc: boolean;
+    transport: string;
+    config: EndpointConfig;
+    local: string;
+    remote: string;
+    signal?: AbortSignal;
+    /** The socket reads through this (its `onread`) rather than emitting "data". */
+    reader?: SocketReader | undefined;
+  },
 ): Promise<StreamPipe> {
   return new Promise((resolve, reject) => {
     let got: Uint8Array = new Uint8Array(0);
+    const reader = opts.reader;
     const done = (err: NngError | undefined) => {
       clearTimeout(timer);
-      sock.off("data", onData);
+      if (reader) reader.onChunk = ignore;
+      else sock.off("data", onData);
       sock.off("error", onError);
       sock.off("close", onClose);
       opts.signal?.removeEventListener("abort", onAbort);
@@ -57,7 +72,7 @@ export function handshake(
       try {
         const peer = decodeHandshake(got);
         sock.pause();
-        const pipe = new StreamPipe(sock, peer, opts.ipc, opts.transport, opts.config, opts.local, opts.remote);
+        const pipe = new StreamPipe(sock, peer, opts.ipc, opts.transport, opts.config, opts.local, opts.remote, reader);
         const rest = got.subarray(HANDSHAKE_SIZE);
         if (rest.length) pipe.decoder.push(rest);
         resolve(pipe);
@@ -66,7 +81,7 @@ export function handshake(
         reject(e);
       }
     };
-    const onData = (chunk: Buffer) => {
+    const onData = (chunk: Uint8Array) => {
       got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
       if (got.length >= HANDSHAKE_SIZE) done(undefined);
     };
@@ -74,7 +89,11 @@ export function handshake(
     const onClose = () => done(nngError("ECONNSHUT", "peer closed during the SP handshake"));
     const onAbort = () => done(nngError("ECLOSED"));
     const timer = setTimeout(() => done(nngError("ETIMEDOUT", "SP handshake timed out")), HANDSHAKE_TIMEOUT_MS);
-    sock.on("data", onData);
+    if (reader) {
+      reader.onChunk = onData;
+      // Reading was held back until now (accepted sockets; a dialer's only starts on connect).
+      sock.resume();
+    } else sock.on("data", onData);
     sock.on("error", onError);
     sock.on("close", onClose);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -86,7 +105,8 @@ export function handshake(
  * SP message pipe over a Node byte stream. Small frames written in one tick
  * are packed into one buffer and go out in one write; big bodies are written
  * by reference next to their prefix (writev, no copy). Frames in are cut out
- * of the socket's chunks by {@link FrameDecoder}; pause() holds delivery at
+ * of the socket's chunks by {@link FrameDecoder}; with a {@link SocketReader}
+ * (tcp, ipc) big frames are read straight into their buffers. pause() holds delivery at
  * once but stops reading from the socket only past {@link READ_HWM}, so
  * back-pressure costs no syscalls per message.
  * @internal
@@ -115,14 +135,25 @@ export class StreamPipe implements TransportPipe {
     private readonly config: EndpointConfig,
     readonly localAddress: string,
     readonly remoteAddress: string,
+    reader?: SocketReader,
   ) {
     this.decoder = new FrameDecoder(ipc, config.recvSizeMax, allocBytes);
     this.prefixLen = ipc ? 9 : 8;
-    sock.on("data", (chunk: Buffer) => {
-      this.decoder.push(chunk);
-      if (this.paused) this.throttle();
-      else this.deliver();
-    });
+    if (reader) {
+      const decoder = this.decoder;
+      reader.attach(decoder);
+      reader.onChunk = (chunk) => decoder.push(chunk);
+      reader.afterRead = () => {
+        if (this.paused) this.throttle();
+        else this.deliver();
+      };
+    } else {
+      sock.on("data", (chunk: Buffer) => {
+        this.decoder.push(chunk);
+        if (this.paused) this.throttle();
+        else this.deliver();
+      });
+    }
     sock.on("drain", () => this.handlers?.drain());
     sock.on("error", (err) => this.shutdown(fromSystemError(err)));
     sock.on("close", () => this.shutdown(nngError("ECONNSHUT")));

@@ -1,6 +1,7 @@
 import net from "node:net";
 import { fromSystemError, nngError, type NngError } from "../core/errors.js";
 import { formatTcpUrl } from "../core/url.js";
+import { SocketReader } from "./socket-reader.js";
 import { handshake } from "./stream-pipe.js";
 import { StreamListener } from "./stream-listener.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
@@ -23,7 +24,9 @@ class TcpDialer implements TransportDialer {
     const { url } = this.init;
     if (!url.host || !url.port) return Promise.reject(nngError(url.port === 0 ? "ECONNREFUSED" : "EADDRINVAL", `cannot dial ${url.url}`));
     return new Promise<TransportPipe>((resolve, reject) => {
+      const reader = SocketReader.create();
       const opts: net.NetConnectOpts = { host: url.host, port: url.port!, noDelay: this.init.config.tcpNoDelay };
+      if (reader) opts.onread = reader.onread as net.OnReadOpts;
       if (url.family) (opts as net.TcpNetConnectOpts).family = url.family;
       const sock = net.connect(opts);
       this.sockets.add(sock);
@@ -51,6 +54,7 @@ class TcpDialer implements TransportDialer {
           local: addr(sock.localAddress, sock.localPort),
           remote: addr(sock.remoteAddress, sock.remotePort),
           signal,
+          reader,
         }).then(resolve, reject);
       });
     });
@@ -74,7 +78,8 @@ class TcpListener extends StreamListener implements TransportListener {
   bind(): Promise<void> {
     const { url } = this.init;
     return new Promise((resolve, reject) => {
-      const server = net.createServer({ noDelay: this.init.config.tcpNoDelay, pauseOnConnect: false });
+      // Paused, so the connection can move to a socket reading through a SocketReader.
+      const server = net.createServer({ noDelay: this.init.config.tcpNoDelay, pauseOnConnect: true });
       this.server = server;
       const onError = (err: Error) => reject(fromSystemError(err, "EADDRINVAL"));
       server.once("error", onError);
@@ -94,8 +99,13 @@ class TcpListener extends StreamListener implements TransportListener {
   }
 
   accept(onPipe: (p: TransportPipe) => void, onError?: (err: NngError) => void): void {
-    this.server?.on("connection", (sock) => {
-      if (!this.abort.signal.aborted) tune(sock, this.init);
+    this.server?.on("connection", (accepted) => {
+      if (this.abort.signal.aborted) {
+        accepted.destroy();
+        return;
+      }
+      const { sock, reader } = this.adopt(accepted);
+      tune(sock, this.init);
       const opts = {
         self: this.init.self,
         ipc: false,
@@ -103,6 +113,7 @@ class TcpListener extends StreamListener implements TransportListener {
         config: this.init.config,
         local: addr(sock.localAddress, sock.localPort),
         remote: addr(sock.remoteAddress, sock.remotePort),
+        reader,
       };
       this.accepted(sock, opts, onPipe, onError);
     });

@@ -32,6 +32,12 @@ export interface TransportPipe {
   /** Stops delivering messages (back-pressure to the peer) until `resume`. */
   pause(): void;
   resume(): void;
+  /**
+   * As `resume`, but may hand queued messages to `message` before returning
+   * (inproc, which has them at hand) rather than on a later job. Only for a
+   * caller that has finished with its own state and takes re-entrant calls.
+   */
+  resumeNow?(): void;
   /** Idempotent; the `closed` handler runs once. */
   close(): void;
 }

@@ -1,7 +1,16 @@
 import { randomFillSync } from "node:crypto";
+import { xorWords } from "./codec/ws-frame.js";
 
 /** The payload starts here in an encoded frame buffer: 4-byte aligned, room for the longest header before it. */
 const PAYLOAD_AT = 16;
+
+/** Frames this big or bigger (up to 64 KiB) are encoded into reusable buffers, see {@link releaseMaskedFrame}. */
+const POOL_MIN = 16 * 1024;
+/** Capacity of a reusable frame buffer: a 64 KiB payload after PAYLOAD_AT. */
+const POOLED = PAYLOAD_AT + 64 * 1024;
+/** Reusable frame buffers, written and released: fresh 64 KiB buffers cost page faults and GC work. */
+const pool: Buffer[] = [];
+const POOL_MAX = 32;
 
 /** Random mask keys, filled in bulk (one getrandom call per 1024 frames). */
 const keys = Buffer.allocUnsafe(4096);
@@ -20,7 +29,8 @@ let keyAt = keys.length;
  */
 export function encodeMaskedFrame(opcode: number, fin: boolean, parts: readonly Uint8Array[], length: number): Buffer {
   const head = length < 126 ? 6 : length < 0x10000 ? 8 : 14;
-  const buf = Buffer.allocUnsafe(PAYLOAD_AT + length);
+  const pooled = length >= POOL_MIN && length <= POOLED - PAYLOAD_AT;
+  const buf = pooled ? (pool.pop() ?? Buffer.allocUnsafeSlow(POOLED)) : Buffer.allocUnsafe(PAYLOAD_AT + length);
   let o = PAYLOAD_AT - head;
   const start = o;
   buf[o++] = (fin ? 0x80 : 0) | opcode;
@@ -51,7 +61,23 @@ export function encodeMaskedFrame(opcode: number, fin: boolean, parts: readonly 
     }
   }
   maskInPlace(buf, length);
-  return buf.subarray(start);
+  return buf.subarray(start, PAYLOAD_AT + length);
+}
+
+/**
+ * Gives the buffer of a frame from {@link encodeMaskedFrame} back for reuse,
+ * once the frame is written (the socket's write callback) and referenced
+ * nowhere else. Frames that did not come from the pool are ignored.
+ * @internal
+ * @example
+ * ```ts
+ * const frame = encodeMaskedFrame(2, true, [body], body.length);
+ * sock.write(frame, () => releaseMaskedFrame(frame));
+ * ```
+ */
+export function releaseMaskedFrame(frame: Uint8Array): void {
+  const ab = frame.buffer;
+  if (pool.length < POOL_MAX && ab.byteLength === POOLED && frame.length >= POOL_MIN) pool.push(Buffer.from(ab, 0, POOLED));
 }
 
 /** XORs the payload of `buf` (at PAYLOAD_AT) with the key stored just before it. */
@@ -60,10 +86,10 @@ function maskInPlace(buf: Buffer, length: number): void {
   let i = PAYLOAD_AT;
   if ((buf.byteOffset & 3) === 0) {
     // Native-endian words: the key read as a word lines up with payload words byte for byte.
-    const words = new Uint32Array(buf.buffer, buf.byteOffset, end >>> 2);
-    const key = words[(PAYLOAD_AT >>> 2) - 1]!;
-    for (let w = PAYLOAD_AT >>> 2; w < words.length; w++) words[w]! ^= key;
-    i = words.length << 2;
+    const n = (end >>> 2) - (PAYLOAD_AT >>> 2);
+    const key = new Int32Array(buf.buffer, buf.byteOffset + PAYLOAD_AT - 4, 1)[0]!;
+    xorWords(new Int32Array(buf.buffer, buf.byteOffset + PAYLOAD_AT, n), key);
+    i = PAYLOAD_AT + (n << 2);
   }
   for (; i < end; i++) buf[i]! ^= buf[PAYLOAD_AT - 4 + ((i - PAYLOAD_AT) & 3)]!;
 }

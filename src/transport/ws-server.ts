@@ -81,8 +81,7 @@ export class WsServer {
   private serve(tlsCfg: TlsConfig | undefined): void {
     // Every raw connection is tracked, so the last listener's close drops them all.
     this.server.on("connection", (raw: net.Socket) => {
-      this.sockets.add(raw);
-      raw.once("close", () => this.sockets.delete(raw));
+      this.track(raw);
       raw.on("error", () => undefined);
       if (!this.secure) this.readHead(raw);
     });
@@ -98,6 +97,16 @@ export class WsServer {
         this.readHead(sock);
       });
     }
+  }
+
+  /** Tracks `sock` so the server's close drops it (also connections a listener moved to a new socket). */
+  track(sock: net.Socket): void {
+    if (this.closed) {
+      sock.destroy();
+      return;
+    }
+    this.sockets.add(sock);
+    sock.once("close", () => this.sockets.delete(sock));
   }
 
   /** Reads the request head ourselves (nng dialers may send an empty request target). */

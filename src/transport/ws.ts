@@ -1,15 +1,16 @@
-import type http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
-import WebSocket, { WebSocketServer } from "ws";
-import { nngError, type NngError } from "../core/errors.js";
+import { NngError, nngError } from "../core/errors.js";
 import { formatTcpUrl } from "../core/url.js";
 import { clientOptions, DEFAULT_TLS, tlsError } from "../tls/config.js";
 import { HANDSHAKE_TIMEOUT_MS } from "./stream-pipe.js";
 import type { Transport, TransportDialer, TransportInit, TransportListener, TransportPipe } from "./transport.js";
-import { CLOSE_TIMEOUT_MS, WsPipe } from "./ws-pipe.js";
+import { checkUpgradeRequest, checkUpgradeResponse, parseResponseHead, upgradeRequestHead, upgradeResponseHead, wsKey } from "./ws-handshake.js";
+import { WsPipe } from "./ws-pipe.js";
+import { adoptSocket } from "./adopt.js";
+import { createWsReader } from "./ws-reader.js";
 import { addRoute, removeRoute, type WsRoute, type WsServer } from "./ws-server.js";
-import type { UpgradeRequest } from "./ws-upgrade.js";
+import { httpError, type UpgradeRequest } from "./ws-upgrade.js";
 
 /** The SP subprotocol naming a protocol: always the listener's (§4.2). */
 export function spSubprotocol(name: string): string {
@@ -29,76 +30,80 @@ export function httpStatusError(status: number): NngError {
   return nngError("EPROTO", detail);
 }
 
-/** Errors of a dial: socket and TLS errors carry a code; ws's own handshake checks do not (EPROTO). */
-function dialError(err: unknown): NngError {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e?.code === "string" && !e.code.startsWith("WS_ERR_")) return tlsError(err);
-  if (/timed out/i.test(e?.message ?? "")) return nngError("ETIMEDOUT", e.message, err);
-  return nngError("EPROTO", e?.message ?? String(err), err);
-}
-
 class WsDialer implements TransportDialer {
-  private readonly connecting = new Set<WebSocket>();
+  private readonly connecting = new Set<net.Socket>();
   constructor(
     private readonly init: TransportInit,
     private readonly secure: boolean,
   ) {}
 
+  /** Connects (TLS per our config), sends the upgrade request, checks the 101 and hands the raw socket to a {@link WsPipe}. */
   connect(signal: AbortSignal): Promise<TransportPipe> {
     const { url, config, info } = this.init;
     const host = url.host;
     const port = url.port ?? (this.secure ? 443 : 80);
     const family = url.family || undefined;
-    // Always at least "/": libnng sends an empty request target otherwise (§4.1).
-    const target = `${this.secure ? "wss" : "ws"}://${host.includes(":") ? `[${host}]` : host}:${port}${url.path || "/"}`;
+    const hostHeader = `${host.includes(":") ? `[${host}]` : host}${port === (this.secure ? 443 : 80) ? "" : `:${port}`}`;
+    const protocol = spSubprotocol(info.peerName);
+    const key = wsKey();
+    // Always at least "/": libnng sends an empty request target otherwise (§4.1). Non-ASCII is percent-encoded.
+    const target = (url.path || "/").replace(/[^\x21-\x7e]+/gu, (c) => encodeURIComponent(c));
+    const request = upgradeRequestHead(target, hostHeader, key, protocol);
     const tlsOpts = this.secure ? clientOptions(config.tls ?? DEFAULT_TLS, host) : undefined;
     return new Promise<TransportPipe>((resolve, reject) => {
-      let sock: net.Socket | undefined;
+      const where = { host, port, family } as net.TcpNetConnectOpts;
+      const reader = tlsOpts ? undefined : createWsReader();
+      if (reader) where.onread = reader.onread as net.OnReadOpts;
+      const sock: net.Socket = tlsOpts ? tls.connect({ ...tlsOpts, ...where }) : net.connect(where);
+      sock.setKeepAlive(config.tcpKeepAlive);
+      this.connecting.add(sock);
+      let got: Buffer = Buffer.alloc(0);
       let settled = false;
-      const ws = new WebSocket(target, [spSubprotocol(info.peerName)], {
-        perMessageDeflate: false,
-        maxPayload: config.recvSizeMax,
-        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-        followRedirects: false,
-        closeTimeout: CLOSE_TIMEOUT_MS,
-        // Our own connection, so TLS follows our config and the pipe can watch the raw bytes.
-        createConnection: (() => {
-          const where = { host, port, family } as net.TcpNetConnectOpts;
-          sock = tlsOpts ? tls.connect({ ...tlsOpts, ...where }) : net.connect(where);
-          sock.setKeepAlive(config.tcpKeepAlive);
-          return sock;
-        }) as unknown as typeof net.createConnection,
-      } as WebSocket.ClientOptions);
-      this.connecting.add(ws);
-      const finish = (err: NngError | undefined) => {
+      const finish = (err: NngError | undefined, rest?: Buffer) => {
         if (settled) return;
         settled = true;
-        this.connecting.delete(ws);
+        this.connecting.delete(sock);
+        clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
+        if (reader) reader.onChunk = () => undefined;
+        else sock.off("data", onData);
+        sock.off("error", onError);
+        sock.off("close", onClose);
         if (err) {
-          ws.on("error", () => undefined);
-          ws.terminate();
-          sock?.destroy();
+          sock.on("error", () => undefined);
+          sock.destroy();
           reject(err);
           return;
         }
-        const s = sock!;
-        s.setNoDelay(config.tcpNoDelay);
-        resolve(new WsPipe(ws, s, url.scheme.replace(/[46]$/, ""), info.peer, addr(s.localAddress, s.localPort), addr(s.remoteAddress, s.remotePort), true));
+        sock.pause();
+        sock.setNoDelay(config.tcpNoDelay);
+        const pipe = new WsPipe(sock, rest!, url.scheme.replace(/[46]$/, ""), info.peer, addr(sock.localAddress, sock.localPort), addr(sock.remoteAddress, sock.remotePort), true, config.recvSizeMax, reader);
+        resolve(pipe);
       };
+      const onData = (chunk: Uint8Array) => {
+        got = got.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) : Buffer.concat([got, chunk]);
+        const res = parseResponseHead(got);
+        if (res === undefined) return;
+        if (res instanceof NngError) return finish(res);
+        if (res.status !== 101) return finish(httpStatusError(res.status));
+        finish(checkUpgradeResponse(res, key, protocol), got.subarray(res.length));
+      };
+      const onError = (err: Error) => finish(tlsError(err));
+      const onClose = () => finish(nngError("ECONNSHUT", "connection closed during the WebSocket upgrade"));
       const onAbort = () => finish(nngError("ECLOSED"));
+      const timer = setTimeout(() => finish(nngError("ETIMEDOUT", "WebSocket upgrade timed out")), HANDSHAKE_TIMEOUT_MS);
       signal.addEventListener("abort", onAbort, { once: true });
-      ws.once("unexpected-response", (req: http.ClientRequest, res: http.IncomingMessage) => {
-        req.destroy();
-        finish(httpStatusError(res.statusCode ?? 0));
-      });
-      ws.once("error", (err) => finish(dialError(err)));
-      ws.once("open", () => finish(undefined));
+      if (reader) reader.onChunk = onData;
+      else sock.on("data", onData);
+      sock.on("error", onError);
+      sock.on("close", onClose);
+      // Buffered by the socket until it (and TLS) is connected.
+      sock.write(request);
     });
   }
 
   close(): void {
-    for (const ws of this.connecting) ws.terminate();
+    for (const sock of this.connecting) sock.destroy();
     this.connecting.clear();
   }
 }
@@ -130,20 +135,29 @@ class WsListener implements TransportListener {
     this.onPipe = onPipe;
   }
 
+  /** Answers a request that passed the server's path and subprotocol checks, and makes the pipe. */
   private upgrade(req: UpgradeRequest, sock: net.Socket, rest: Buffer): void {
     if (this.closed || !this.onPipe) {
       sock.destroy();
       return;
     }
+    const bad = checkUpgradeRequest(req);
+    if (bad !== undefined) {
+      sock.end(httpError(400, bad), () => sock.destroy());
+      return;
+    }
     const { config, info, url } = this.init;
-    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: config.recvSizeMax, clientTracking: false, closeTimeout: CLOSE_TIMEOUT_MS } as WebSocket.ServerOptions);
-    const fake = { method: req.method, url: req.target, headers: req.headers, socket: sock } as unknown as http.IncomingMessage;
-    wss.handleUpgrade(fake, sock, rest, (ws) => {
-      sock.setNoDelay(config.tcpNoDelay);
-      sock.setKeepAlive(config.tcpKeepAlive);
-      const pipe = new WsPipe(ws, sock, url.scheme.replace(/[46]$/, ""), info.peer, addr(sock.localAddress, sock.localPort), addr(sock.remoteAddress, sock.remotePort));
-      this.onPipe!(pipe);
-    });
+    let reader = this.secure ? undefined : createWsReader();
+    const adopted = reader && adoptSocket(sock, reader.onread);
+    if (adopted) {
+      sock = adopted.sock;
+      this.server?.track(sock);
+      if (adopted.buffered.length) rest = rest.length ? Buffer.concat([rest, adopted.buffered]) : Buffer.from(adopted.buffered);
+    } else reader = undefined;
+    sock.write(upgradeResponseHead(req.headers["sec-websocket-key"]!, this.route.subprotocol));
+    sock.setNoDelay(config.tcpNoDelay);
+    sock.setKeepAlive(config.tcpKeepAlive);
+    this.onPipe(new WsPipe(sock, rest, url.scheme.replace(/[46]$/, ""), info.peer, addr(sock.localAddress, sock.localPort), addr(sock.remoteAddress, sock.remotePort), false, config.recvSizeMax, reader));
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,8 @@ export class FrameDecoder {
   private partial: Uint8Array | undefined;
   private filled = 0;
   private failed: Error | undefined;
+  /** Frames returned as views into pushed chunks (their chunks must not be overwritten). */
+  views = 0;
 
   constructor(
     private readonly ipc: boolean,
@@ -71,6 +73,28 @@ export class FrameDecoder {
   /** Bytes buffered but not yet returned as frames. */
   get buffered(): number {
     return this.avail + (this.partial ? this.filled : 0);
+  }
+
+  /** Bytes pushed but not yet consumed. */
+  get queued(): number {
+    return this.avail;
+  }
+
+  /**
+   * Where the rest of the frame in progress may be read to directly (no
+   * copy): the unfilled part of its buffer, when no pushed bytes wait and at
+   * least `min` bytes are missing. Bytes read there are reported with
+   * {@link filledDirect}.
+   */
+  directTarget(min: number): Uint8Array | undefined {
+    const part = this.partial;
+    if (part === undefined || this.avail > 0 || this.failed) return undefined;
+    return part.length - this.filled >= min ? part.subarray(this.filled) : undefined;
+  }
+
+  /** `n` bytes were read into the buffer {@link directTarget} returned. */
+  filledDirect(n: number): void {
+    this.filled += n;
   }
 
   push(chunk: Uint8Array): void {
@@ -128,6 +152,7 @@ export class FrameDecoder {
         const view = first.subarray(this.offset, this.offset + len);
         this.advance(len);
         this.need = -1;
+        this.views++;
         return view;
       }
       this.partial = this.alloc(len);
