@@ -74,6 +74,8 @@ const PEERS = {
   nanonext: { label: "nanonext", cmd: node("nanonext.mjs"), transports: TRANSPORTS },
   // The same peer with sendMany/recvMany (batches of 1024, recv-buffer 1024) for small messages.
   batched: { label: "nanonext sendMany/recvMany", cmd: node("nanonext.mjs"), transports: ["tcp", "ipc", "inproc"], sizes: [64], env: { BENCH_BATCH: "1024" } },
+  // The same peer giving each received message back with release() (as the C peer calls nng_msg_free).
+  released: { label: "nanonext + release()", cmd: node("nanonext.mjs"), transports: ["tcp", "ipc", "ws"], sizes: [65536, 1 << 20], env: { BENCH_RELEASE: "1" } },
   zeromq: zmqVersion && { label: `zeromq.js ${zmqVersion}`, cmd: node("zmq.mjs"), transports: ["tcp", "ipc", "inproc"] },
   libnng: nng.bin && { label: `libnng ${nng.version} (C)`, cmd: (args) => [nng.bin, args], transports: TRANSPORTS },
 };
@@ -208,6 +210,10 @@ async function netRun(size) {
   }
 }
 
+/** Bare-queue ceiling for inproc: the floor peer's two loops in one process, run as a peer's inproc role. */
+const FLOOR = { cmd: node("floor.mjs") };
+const floorRun = (size) => throughputRun(FLOOR, "inproc", size);
+
 async function latencyRun(peer, transport, size) {
   const url = await urlFor(transport);
   const rep = start(peer.cmd(["rep", url]));
@@ -249,8 +255,10 @@ for (const transport of TRANSPORTS) {
     if (LATENCY_ONLY || !selected(transport, size)) continue;
     const peers = active.filter(([, p]) => p.transports.includes(transport) && (!p.sizes || p.sizes.includes(size)));
     const withNet = transport === "tcp" && size === 1 << 20;
+    const withFloor = transport === "inproc" && size === 64;
     const runs = Object.fromEntries(peers.map(([name]) => [name, []]));
     if (withNet) runs.net = [];
+    if (withFloor) runs.floor = [];
     log(`${transport} ${sizeName(size)}:`);
     // Interleaved, so a noisy moment hits every peer alike.
     for (let i = 0; i < RUNS; i++) {
@@ -264,6 +272,11 @@ for (const transport of TRANSPORTS) {
         runs.net.push(r);
         log(r.error ? " net=ERR" : ` net=${si(rate(r).mb_s)}MB/s`);
       }
+      if (withFloor) {
+        const r = await floorRun(size);
+        runs.floor.push(r);
+        log(r.error ? " floor=ERR" : ` floor=${si(rate(r).msgs_s)}`);
+      }
     }
     log("\n");
     for (const [name, rs] of Object.entries(runs)) {
@@ -275,7 +288,7 @@ for (const transport of TRANSPORTS) {
 
 if (selected("tcp", 64)) {
   log("req/rep latency tcp 64 B:");
-  const latencyPeers = active.filter(([name]) => name !== "batched");
+  const latencyPeers = active.filter(([name]) => name !== "batched" && name !== "released");
   const runs = Object.fromEntries(latencyPeers.map(([name]) => [name, []]));
   for (let i = 0; i < RUNS; i++) {
     for (const [name, peer] of latencyPeers) {
@@ -321,12 +334,18 @@ const get = (transport, size, peer) => results.throughput.find((r) => r.transpor
 const rows = [];
 for (const transport of TRANSPORTS) {
   for (const size of SIZES) {
-    for (const [who, suffix] of [["nanonext", ""], ["batched", " (sendMany/recvMany)"]]) {
+    for (const [who, suffix] of [["nanonext", ""], ["batched", " (sendMany/recvMany)"], ["released", " (release())"]]) {
       const ours = get(transport, size, who);
       if (!ours) continue;
       const z = get(transport, size, "zeromq");
       const c = get(transport, size, "libnng");
       const n = get(transport, size, "net");
+      const f = get(transport, size, "floor");
+      const plain = n
+        ? `${ratio(ours.mb_s, n.mb_s)} of ${n.mb_s.toFixed(0)} MB/s (net)`
+        : f
+          ? `${ratio(ours.msgs_s, f.msgs_s)} of ${si(f.msgs_s)} msg/s (bare queue)`
+          : "";
       rows.push([
         `${transport} ${sizeName(size)}${suffix}`,
         ours.error ? "ERR" : si(ours.msgs_s),
@@ -335,12 +354,12 @@ for (const transport of TRANSPORTS) {
         z ? ratio(ours.msgs_s, z.msgs_s) : "—",
         c ? (c.error ? "ERR" : si(c.msgs_s)) : "—",
         c ? ratio(ours.msgs_s, c.msgs_s) : "—",
-        n ? `${ratio(ours.mb_s, n.mb_s)} of ${n.mb_s.toFixed(0)} MB/s` : "",
+        ours.error ? "" : plain,
       ]);
     }
   }
 }
-const table = markdownTable(["push/pull", "nanonext msg/s", "MB/s", "zeromq.js msg/s", "vs zmq", "libnng msg/s", "vs nng", "vs raw net"], rows);
+const table = markdownTable(["push/pull", "nanonext msg/s", "MB/s", "zeromq.js msg/s", "vs zmq", "libnng msg/s", "vs nng", "vs plain Node"], rows);
 if (rows.length) {
   console.log(`\nThroughput (median of ${RUNS}; sender and receiver in two processes, inproc in one)\n`);
   console.log(table);

@@ -3,6 +3,7 @@
 // point itself: typedoc documents these names under the entry that re-exports them.
 export { NngError, isNngError, strerror, NNG_ERRNO, type NngErrorCode } from "./core/errors.js";
 export { Message } from "./core/message.js";
+export { release } from "./core/frame-pool.js";
 export type { OpOptions } from "./core/op.js";
 export type { OptionType, OptionValue } from "./core/options.js";
 export type { PipeInfo } from "./core/pipe.js";

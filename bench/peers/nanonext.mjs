@@ -1,11 +1,13 @@
 // nanonext peer for bench/run.mjs (roles as bench/c/nngbench.c): the public API, one await per message.
 import { Meter, measureRoundTrips, print, ready, stdinClosed } from "./measure.mjs";
 
-const { socket } = await import(process.env.NANONEXT_DIST ?? "nanonext");
+const { socket, release } = await import(process.env.NANONEXT_DIST ?? "nanonext");
 const [role, ...args] = process.argv.slice(2);
 // BENCH_BATCH=n: the batched API (sendMany / recvMany of n, recv-buffer n) instead of one await per message.
 const BATCH = +(process.env.BENCH_BATCH ?? 0);
 const pullOpts = BATCH ? { "recv-buffer": Math.min(BATCH, 8192) } : {};
+// BENCH_RELEASE=1: each received message is given back with release() once counted.
+const RELEASE = process.env.BENCH_RELEASE === "1";
 
 async function sendFor(push, size, ms) {
   const body = new Uint8Array(size);
@@ -34,6 +36,7 @@ async function countUntilEmpty(pull, warmupMs) {
   for (;;) {
     const m = await pull.recv();
     if (meter.add(m.length)) break;
+    if (RELEASE) release(m);
   }
   return meter.result();
 }

@@ -13,6 +13,7 @@ import type { Protocol, ProtoContext, ProtocolInfo } from "../protocol/protocol.
 import { createProtocol, type ProtocolName } from "../protocol/registry.js";
 import type { TransportPipe } from "../transport/transport.js";
 import { TlsConfig } from "../tls/tls-config.js";
+import { disown } from "./frame-pool.js";
 import { checkRecvMode, decodeBody, encodeBody, type RecvMode, type SendMode, type SerialConfig, type TypedMode } from "../serial/modes.js";
 
 /**
@@ -192,8 +193,19 @@ export abstract class Endpoint {
   private toMessage(data: unknown, opts: SendOptions | undefined): Message {
     this.checkOpen();
     // Plain bytes, no options: the common case, kept small enough to inline.
-    if (!opts) return data instanceof Uint8Array ? new Message(data) : encodeBody(data, undefined);
-    const m = encodeBody(data, opts.mode);
+    if (!opts && data instanceof Uint8Array) {
+      // Sent bytes may still be queued or read after the send: a receive must not reuse them.
+      disown(data);
+      return new Message(data);
+    }
+    return this.encodeMessage(data, opts);
+  }
+
+  private encodeMessage(data: unknown, opts: SendOptions | undefined): Message {
+    const m = encodeBody(data, opts?.mode);
+    disown(m.body);
+    disown(m.header);
+    if (!opts) return m;
     if (opts.pipe !== undefined) {
       if (!Number.isInteger(opts.pipe) || opts.pipe < 0) throw nngError("EINVAL", "pipe must be a pipe id");
       m.pipe = opts.pipe;

@@ -1,4 +1,5 @@
 import { nngError } from "../core/errors.js";
+import { disown } from "../core/frame-pool.js";
 import type { Message } from "../core/message.js";
 import { Message as Msg } from "../core/message.js";
 import { type OpOptions, type Pending, WaitQueue } from "../core/op.js";
@@ -160,6 +161,9 @@ export class Sub0 extends Protocol {
   pipeMessage(_p: Pipe, m: Message): void {
     headerIntoBody(m);
     this.main.deliver(m);
+    if (this.contexts.size === 0) return;
+    // One buffer for several receivers: none of them may release it.
+    disown(m.body);
     for (const c of this.contexts) c.deliver(new Msg(m.body, m.header, m.pipe));
   }
   send(): Promise<void> {

@@ -1,5 +1,6 @@
 import { addExtension, Decoder, Encoder } from "cbor-x";
 import { nngError } from "../core/errors.js";
+import { release } from "../core/frame-pool.js";
 import { Message } from "../core/message.js";
 
 /**
@@ -177,14 +178,22 @@ export function decodeBody(m: Message, mode: RecvMode): unknown {
       return body;
     case "message":
       return m;
-    case "string":
-      return decodeString(body);
-    case "json":
+    case "string": {
+      const s = decodeString(body);
+      // Decoded into a copy: nobody sees these bytes any more, so big ones can be reused.
+      release(body);
+      return s;
+    }
+    case "json": {
+      let v: unknown;
       try {
-        return JSON.parse(decodeString(body));
+        v = JSON.parse(decodeString(body));
       } catch (err) {
         throw nngError("EINVAL", "message is not JSON", err);
       }
+      release(body);
+      return v;
+    }
     case "serial":
       try {
         return decoder.decode(body);
@@ -198,6 +207,7 @@ export function decodeBody(m: Message, mode: RecvMode): unknown {
       }
       const copy = new Uint8Array(body.length);
       copy.set(body);
+      release(body);
       return t.make(copy.buffer, body.length / t.size);
     }
   }

@@ -5,6 +5,7 @@
  */
 import { isNngError, nngError, type NngError } from "../core/errors.js";
 import { Message } from "../core/message.js";
+import { disown } from "../core/frame-pool.js";
 import { effectiveTimeout, type OpOptions, Pending, WaitQueue } from "../core/op.js";
 import type { OptionValue } from "../core/options.js";
 import { parseUrl } from "../core/url.js";
@@ -224,6 +225,8 @@ export class Stream {
         throw nngError("EINVAL", "a stream sends strings and bytes");
       }
       const bytes = encodeBody(data, "raw").body;
+      // Taken is not written yet: a receive must not reuse these bytes.
+      disown(bytes);
       const timeout = effectiveTimeout(opts, -1);
       const signal = opts?.signal;
       if (signal?.aborted) throw nngError("ECANCELED", undefined, signal.reason);

@@ -1,6 +1,7 @@
 import type { Socket as NetSocket } from "node:net";
 import { fromSystemError, nngError, type NngError } from "../core/errors.js";
 import { Message } from "../core/message.js";
+import { allocFrame } from "../core/frame-pool.js";
 import type { EndpointConfig } from "../core/options.js";
 import { decodeHandshake, encodeHandshake, HANDSHAKE_SIZE } from "./codec/handshake.js";
 import { FrameDecoder, writeFramePrefix } from "./codec/frame.js";
@@ -31,8 +32,12 @@ const BATCH_SIZE = 64 * 1024;
 const READ_HWM = 256 * 1024;
 
 /** Frame buffers need no zeroing: the decoder fills them before anyone sees them. */
+const freshBytes = (n: number): Uint8Array => Buffer.allocUnsafe(n);
+const bufferView = (ab: ArrayBuffer, n: number): Uint8Array => Buffer.from(ab, 0, n);
+
+/** Big frames come from memory that `release` gave back, when there is some. */
 function allocBytes(n: number): Uint8Array {
-  return Buffer.allocUnsafe(n);
+  return allocFrame(n, freshBytes, bufferView);
 }
 
 /**

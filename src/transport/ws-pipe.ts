@@ -1,6 +1,7 @@
 import type net from "node:net";
 import { nngError, type NngError } from "../core/errors.js";
 import { Message } from "../core/message.js";
+import { allocFrame } from "../core/frame-pool.js";
 import { encodeFrameHeader, WsFrameDecoder, type WsFrameHandler } from "./codec/ws-frame.js";
 import type { PipeHandlers, TransportPipe } from "./transport.js";
 import { encodeMaskedFrame, releaseMaskedFrame } from "./ws-mask.js";
@@ -25,9 +26,15 @@ const COPY_MAX = 1024;
 const POOLED_FRAME_MIN = 16 * 1024;
 
 /** Buffer.allocUnsafe (no zeroing) as a plain Uint8Array. */
-function allocBytes(n: number): Uint8Array {
+function freshBytes(n: number): Uint8Array {
   const b = Buffer.allocUnsafe(n);
   return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+const plainView = (ab: ArrayBuffer, n: number): Uint8Array => new Uint8Array(ab, 0, n);
+
+/** Big messages come from memory that `release` gave back, when there is some. */
+function allocBytes(n: number): Uint8Array {
+  return allocFrame(n, freshBytes, plainView);
 }
 
 /**
