@@ -219,6 +219,23 @@ describe("release(): reusing received message memory", function () {
     expect(resetFramePool()).to.equal(32 * BIG);
   });
 
+  it("memory transferred away (detached) is neither taken back nor handed out again", () => {
+    const fresh = (n: number): Uint8Array => new Uint8Array(new ArrayBuffer(n));
+    const view = (ab: ArrayBuffer, n: number): Uint8Array => new Uint8Array(ab, 0, n);
+    const moved = allocFrame(BIG, fresh, view);
+    structuredClone(moved.buffer, { transfer: [moved.buffer as ArrayBuffer] });
+    expect(release(moved)).to.equal(false);
+    // Released first, transferred after (a misuse): the next receive still gets usable memory.
+    const a = allocFrame(BIG, fresh, view);
+    expect(release(a)).to.equal(true);
+    structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
+    const next = allocFrame(BIG, fresh, view);
+    expect(next.length).to.equal(BIG);
+    next[BIG - 1] = 7;
+    expect(next[BIG - 1]).to.equal(7);
+    expect(resetFramePool()).to.equal(0);
+  });
+
   it("a slice of a shared allocation is never marked releasable", () => {
     const shared = new ArrayBuffer(4 * BIG);
     const slice = (n: number): Uint8Array => new Uint8Array(shared, 100, n);

@@ -38,12 +38,8 @@ export function allocFrame(n: number, fresh: (n: number) => Uint8Array, view: (a
     return b;
   }
   const size = Math.ceil(n / POOL_STEP) * POOL_STEP;
-  const list = free.get(size);
-  let ab: ArrayBuffer;
-  if (list !== undefined && list.length > 0) {
-    ab = list.pop()!;
-    freeBytes -= size;
-  } else {
+  let ab = takeFree(size);
+  if (ab === undefined) {
     // From 32 KiB on, Node allocates each buffer on its own: its ArrayBuffer is all of it.
     const b = fresh(size);
     ab = b.buffer as ArrayBuffer;
@@ -52,6 +48,18 @@ export function allocFrame(n: number, fresh: (n: number) => Uint8Array, view: (a
   own(ab, true);
   // A new view each time: whoever held the released one keeps a different object.
   return view(ab, n);
+}
+
+/** Released memory of `size` bytes, the last released first. */
+function takeFree(size: number): ArrayBuffer | undefined {
+  const list = free.get(size);
+  while (list !== undefined && list.length > 0) {
+    const ab = list.pop()!;
+    freeBytes -= size;
+    // Transferred away after its release (postMessage, structuredClone): detached, of no use.
+    if (ab.byteLength === size) return ab;
+  }
+  return undefined;
 }
 
 function own(ab: Owned, whole: boolean): void {
@@ -78,7 +86,8 @@ function own(ab: Owned, whole: boolean): void {
  * nanonext did not allocate (small messages, messages passed through
  * inproc, your own buffers), for a message sent since it was received on a
  * socket or stream (it may still be queued or being written; any view of
- * it counts), for one delivered to several sub contexts, and the second time.
+ * it counts), for one delivered to several sub contexts, for memory
+ * transferred away (detached), and the second time.
  *
  * @param msg a received message: the bytes a raw-mode receive returned (or a
  *   typed array over them), or a {@link Message}.
@@ -98,8 +107,10 @@ export function release(msg: ArrayBufferView | Message): boolean {
   const ab = view.buffer as Owned;
   if (ab[OWNED] !== true) return false;
   ab[OWNED] = false;
-  pooling = true;
   const size = ab.byteLength;
+  // Detached (transferred to a worker, say): the memory is gone from here.
+  if (size === 0) return false;
+  pooling = true;
   if (size % POOL_STEP !== 0 || freeBytes + size > POOL_MAX_BYTES) return true;
   let list = free.get(size);
   if (list === undefined) free.set(size, (list = []));
