@@ -193,20 +193,26 @@ async function throughputRun(peer, transport, size) {
   }
 }
 
-/** Raw `net` ceiling: size-byte writes, no framing. */
-async function netRun(size) {
-  const port = await freePort();
+/**
+ * Raw `net` ceilings over tcp or a unix socket: size-byte writes, no SP framing. The
+ * sink only counts bytes (Node reads into 64 KiB chunks it recycles), or with `framed`
+ * also copies each message into a fresh buffer of its own: what handing out whole big
+ * messages costs plain Node.
+ */
+async function netRun(transport, size, framed) {
+  const addr = transport === "tcp" ? String(await freePort()) : path.join(os.tmpdir(), `nanonext-bench-net-${process.pid}-${ipcSeq++}.sock`);
   const env = { ...childEnv, BENCH_SIZE: String(size) };
-  const rx = start(node("net.mjs")(["sink", String(port), String(WARMUP)]), env);
+  const rx = start(node("net.mjs")(["sink", addr, String(WARMUP), ...(framed ? ["framed"] : [])]), env);
   let tx;
   try {
     await rx.line((l) => l === "READY", 20_000);
-    tx = start(node("net.mjs")(["source", String(port), String(size), String(MS + WARMUP)]), env);
+    tx = start(node("net.mjs")(["source", addr, String(size), String(MS + WARMUP)]), env);
     return JSON.parse(await rx.line(isJson, RUN_TIMEOUT_MS));
   } catch (e) {
     return { error: e.message };
   } finally {
     await Promise.all([rx.stop(), tx?.stop()]);
+    if (transport === "ipc") fs.rmSync(addr, { force: true });
   }
 }
 
@@ -254,10 +260,13 @@ for (const transport of TRANSPORTS) {
   for (const size of SIZES) {
     if (LATENCY_ONLY || !selected(transport, size)) continue;
     const peers = active.filter(([, p]) => p.transports.includes(transport) && (!p.sizes || p.sizes.includes(size)));
-    const withNet = transport === "tcp" && size === 1 << 20;
+    const withNet = (transport === "tcp" || transport === "ipc") && size === 1 << 20;
     const withFloor = transport === "inproc" && size === 64;
     const runs = Object.fromEntries(peers.map(([name]) => [name, []]));
-    if (withNet) runs.net = [];
+    if (withNet) {
+      runs.net = [];
+      runs.netFramed = [];
+    }
     if (withFloor) runs.floor = [];
     log(`${transport} ${sizeName(size)}:`);
     // Interleaved, so a noisy moment hits every peer alike.
@@ -268,9 +277,11 @@ for (const transport of TRANSPORTS) {
         log(r.error ? ` ${name}=ERR` : ` ${name}=${si(rate(r).msgs_s)}`);
       }
       if (withNet) {
-        const r = await netRun(size);
-        runs.net.push(r);
-        log(r.error ? " net=ERR" : ` net=${si(rate(r).mb_s)}MB/s`);
+        for (const [name, framed] of [["net", false], ["netFramed", true]]) {
+          const r = await netRun(transport, size, framed);
+          runs[name].push(r);
+          log(r.error ? ` ${name}=ERR` : ` ${name}=${si(rate(r).mb_s)}MB/s`);
+        }
       }
       if (withFloor) {
         const r = await floorRun(size);
@@ -340,9 +351,11 @@ for (const transport of TRANSPORTS) {
       const z = get(transport, size, "zeromq");
       const c = get(transport, size, "libnng");
       const n = get(transport, size, "net");
+      const nf = get(transport, size, "netFramed");
       const f = get(transport, size, "floor");
+      const ofNet = (r, what) => (r && !r.error ? `${ratio(ours.mb_s, r.mb_s)} of ${r.mb_s.toFixed(0)} MB/s (${what})` : undefined);
       const plain = n
-        ? `${ratio(ours.mb_s, n.mb_s)} of ${n.mb_s.toFixed(0)} MB/s (net)`
+        ? [ofNet(n, "net"), ofNet(nf, "net, a fresh buffer per message")].filter(Boolean).join("; ")
         : f
           ? `${ratio(ours.msgs_s, f.msgs_s)} of ${si(f.msgs_s)} msg/s (bare queue)`
           : "";
